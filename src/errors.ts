@@ -1,0 +1,159 @@
+/**
+ * Typed errors. Every failure the library can report is one of these classes,
+ * each carrying the path or field it concerns, so the CLI can print one line
+ * and callers can branch on {@linkcode ModelSigningError.code}.
+ *
+ * @module
+ */
+
+/** Stable machine-readable error codes. */
+export type ErrorCode =
+  | "MODEL_PATH"
+  | "CONFIG"
+  | "KEY"
+  | "CERTIFICATE"
+  | "BUNDLE"
+  | "SIGNATURE"
+  | "PAYLOAD"
+  | "MISMATCH"
+  | "IDENTITY"
+  | "SIGSTORE"
+  | "OUTPUT";
+
+/** Base class of every error raised by model-signing. */
+export class ModelSigningError extends Error {
+  /** Machine-readable kind of failure. */
+  readonly code: ErrorCode;
+
+  /**
+   * @param code Kind of failure.
+   * @param message Human-readable, one line.
+   * @param options Optional cause.
+   */
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A model path or a file inside the model cannot be used (missing, special, symlink, unreadable). */
+export class ModelPathError extends ModelSigningError {
+  /** The path as the user would recognise it. */
+  readonly path: string;
+  /** @param path Offending path. @param message Full message. */
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super("MODEL_PATH", message, options);
+    this.path = path;
+  }
+}
+
+/** An option or configuration value is invalid (shard size, algorithm, worker count…). */
+export class ConfigError extends ModelSigningError {
+  /** The option or setting concerned. */
+  readonly option: string;
+  /** @param option Option name. @param message Full message. */
+  constructor(option: string, message: string) {
+    super("CONFIG", message);
+    this.option = option;
+  }
+}
+
+/** A key file cannot be read, parsed, or is of an unsupported type or curve. */
+export class KeyError extends ModelSigningError {
+  /** The key file, when there is one. */
+  readonly path?: string;
+  /** @param message Full message. @param path Key file. */
+  constructor(message: string, path?: string, options?: { cause?: unknown }) {
+    super("KEY", message, options);
+    this.path = path;
+  }
+}
+
+/** A certificate cannot be parsed, or the chain does not validate. */
+export class CertificateError extends ModelSigningError {
+  /** @param message Full message. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CERTIFICATE", message, options);
+  }
+}
+
+/** The signature file (bundle) is malformed: wrong JSON, type, media type or field. */
+export class BundleFormatError extends ModelSigningError {
+  /** Dotted path of the offending field, e.g. `dsseEnvelope.signatures[0].sig`. */
+  readonly field: string;
+  /** @param field Offending field. @param message Full message. */
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super("BUNDLE", message, options);
+    this.field = field;
+  }
+}
+
+/** The cryptographic signature does not verify. */
+export class SignatureError extends ModelSigningError {
+  /** @param message Full message. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SIGNATURE", message, options);
+  }
+}
+
+/** The signed payload (in-toto statement) is not what the format requires. */
+export class PayloadError extends ModelSigningError {
+  /** Offending field of the statement. */
+  readonly field: string;
+  /** @param field Offending field. @param message Full message. */
+  constructor(field: string, message: string) {
+    super("PAYLOAD", message);
+    this.field = field;
+  }
+}
+
+/** The model on disk differs from the signed manifest. */
+export class ManifestMismatchError extends ModelSigningError {
+  /** Names present locally but not signed. */
+  readonly extra: readonly string[];
+  /** Names signed but not present locally. */
+  readonly missing: readonly string[];
+  /** Names present in both with different algorithm or digest. */
+  readonly changed: readonly string[];
+  /**
+   * @param message Full report.
+   * @param diff The three lists of names.
+   */
+  constructor(
+    message: string,
+    diff: { extra: readonly string[]; missing: readonly string[]; changed: readonly string[] },
+  ) {
+    super("MISMATCH", message);
+    this.extra = diff.extra;
+    this.missing = diff.missing;
+    this.changed = diff.changed;
+  }
+}
+
+/** A keyless signature was made by another identity or issuer than expected. */
+export class IdentityError extends ModelSigningError {
+  /** @param message Full message. */
+  constructor(message: string) {
+    super("IDENTITY", message);
+  }
+}
+
+/** Talking to or verifying against a Sigstore instance failed. */
+export class SigstoreError extends ModelSigningError {
+  /** @param message Full message. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SIGSTORE", message, options);
+  }
+}
+
+/** Writing an output file (the signature) failed. */
+export class OutputError extends ModelSigningError {
+  /** The file that could not be written. */
+  readonly path: string;
+  /** @param path Output file. @param message Full message. */
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super("OUTPUT", message, options);
+    this.path = path;
+  }
+}

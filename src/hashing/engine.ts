@@ -1,0 +1,56 @@
+/**
+ * Hash engines turn a list of byte ranges into digests. The serial engine is
+ * the reference; faster engines must give identical results.
+ *
+ * @module
+ */
+
+import { type HashAlgorithm, hasherFactory } from "./algorithms.ts";
+import {
+  allocReadBuffer,
+  DEFAULT_CHUNK_SIZE,
+  hashRangeTask,
+  type RangeTask,
+} from "./file_range.ts";
+
+/** A range to hash, with the file size seen when the model was walked. */
+export interface HashJob extends RangeTask {
+  /** File size at walk time; a different size at hash time is an error. */
+  readonly fileSize: number;
+}
+
+/** Options common to every engine. */
+export interface EngineOptions {
+  /** Read size in bytes; never changes a digest. */
+  readonly chunkSize?: number;
+  /** Called after each job with the number of bytes it covered. */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+/** Computes the digest of every job; `result[i]` belongs to `jobs[i]`. */
+export interface HashEngine {
+  /** Hashes `jobs` with `algorithm`. */
+  hashAll(
+    jobs: readonly HashJob[],
+    algorithm: HashAlgorithm,
+    options?: EngineOptions,
+  ): Promise<Uint8Array[]>;
+}
+
+/** Hashes the jobs one after the other on the calling thread with one reused buffer. */
+export class SerialEngine implements HashEngine {
+  /** @inheritdoc */
+  async hashAll(
+    jobs: readonly HashJob[],
+    algorithm: HashAlgorithm,
+    options: EngineOptions = {},
+  ): Promise<Uint8Array[]> {
+    const newHash = await hasherFactory(algorithm);
+    const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
+    return jobs.map((job) => {
+      const digest = hashRangeTask(job, job.fileSize, newHash, buffer);
+      options.onBytes?.(job.end - job.start);
+      return digest;
+    });
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Path rules of the format: Python-pathlib normalisation of user paths, POSIX
+ * item names, the model name (§1.2, §1.5, §1.6), and realpath without
+ * requiring the path to exist (the CLI's ignore-path resolution, §1.4).
+ *
+ * @module
+ */
+
+import { existsSync, realpathSync } from "node:fs";
+import * as nodePath from "node:path";
+
+const IS_WINDOWS = Deno.build.os === "windows";
+
+/** Turns OS separators into `/` (item names are POSIX on every OS, §1.5). */
+export function toPosix(p: string): string {
+  return IS_WINDOWS ? p.replaceAll("\\", "/") : p;
+}
+
+/**
+ * Normalises a user-supplied path as Python's `pathlib` does: repeated `/`
+ * collapsed, `.` components dropped (a lone `.` kept), trailing `/` dropped,
+ * `..` kept.
+ */
+export function normalizeUserPath(p: string): string {
+  const posix = toPosix(p);
+  const drive = IS_WINDOWS ? /^[A-Za-z]:/.exec(posix)?.[0] ?? "" : "";
+  const rest = posix.slice(drive.length);
+  const absolute = rest.startsWith("/");
+  const parts = rest.split("/").filter((c) => c !== "" && c !== ".");
+  const body = parts.join("/");
+  if (absolute) return `${drive}/${body}`;
+  return drive + (body === "" ? "." : body);
+}
+
+/**
+ * Joins a normalised model path and a relative item name the way Python's
+ * `model_path / rel` prints (so messages name files as the Python tool does).
+ */
+export function joinModelPath(modelPath: string, rel: string): string {
+  if (rel === ".") return modelPath;
+  if (modelPath === ".") return rel;
+  return modelPath.endsWith("/") ? modelPath + rel : `${modelPath}/${rel}`;
+}
+
+/**
+ * Lexically normalises a relative POSIX path, collapsing `.`, `..` and `//`.
+ * Returns `undefined` when the result would leave its base (starts with `..`).
+ */
+export function normalizeRelative(p: string): string | undefined {
+  const out: string[] = [];
+  for (const c of toPosix(p).split("/")) {
+    if (c === "" || c === ".") continue;
+    if (c === "..") {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else {
+      out.push(c);
+    }
+  }
+  return out.length === 0 ? "." : out.join("/");
+}
+
+/** Absolute path of `p` with symlinks resolved when it exists, lexically otherwise. */
+export function resolveAbsolute(p: string): string {
+  const abs = nodePath.resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/**
+ * Like `realpath`, but for a path that may not exist: the longest existing
+ * prefix is resolved and the rest appended (Python's non-strict `resolve()`).
+ */
+export function realpathLoose(p: string): string {
+  let head = nodePath.resolve(p);
+  const tail: string[] = [];
+  while (!existsSync(head)) {
+    const parent = nodePath.dirname(head);
+    if (parent === head) break;
+    tail.unshift(nodePath.basename(head));
+    head = parent;
+  }
+  let real = head;
+  try {
+    real = realpathSync(head);
+  } catch {
+    // Unreadable prefix: keep it lexical.
+  }
+  return tail.length === 0 ? real : nodePath.join(real, ...tail);
+}
+
+/**
+ * The model name recorded as the in-toto subject name (§1.6): the last
+ * component of the normalised path, or, for `.`, `/` and `..`, the last
+ * component of the resolved absolute path.
+ */
+export function modelName(modelPath: string): string {
+  const normalized = normalizeUserPath(modelPath);
+  const last = normalized.split("/").pop() ?? "";
+  if (last !== "" && last !== "." && last !== "..") return last;
+  return nodePath.basename(toPosix(resolveAbsolute(modelPath)));
+}
