@@ -54,3 +54,14 @@ export class SerialEngine implements HashEngine {
     });
   }
 }
+
+/** Options for {@linkcode createEngine}. */
+export interface CreateEngineOptions {
+  /** Parallel workers; `undefined` chooses one per core. */
+  readonly workers?: number;
+}
+
+/** The engine the library and CLI use by default. */
+export function createEngine(_options: CreateEngineOptions = {}): HashEngine {
+  return new SerialEngine();
+}

@@ -17,7 +17,7 @@
 
 import { ConfigError, ModelPathError } from "../errors.ts";
 import { type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
-import { type HashEngine, type HashJob, SerialEngine } from "../hashing/engine.ts";
+import { createEngine, type HashEngine, type HashJob } from "../hashing/engine.ts";
 import { DEFAULT_CHUNK_SIZE } from "../hashing/file_range.ts";
 import { GIT_IGNORE_ENTRIES, IgnoreSet, modelRelativeIgnorePaths } from "../hashing/ignore.ts";
 import { modelName } from "../hashing/paths.ts";
@@ -207,7 +207,7 @@ export class HashingConfig {
     const jobs = this.#jobs(files);
     const bytesTotal = jobs.reduce((n, j) => n + (j.end - j.start), 0);
     let bytesDone = 0;
-    const engine = this.#engine ?? new SerialEngine();
+    const engine = this.#engine ?? createEngine({ workers: this.#maxWorkers });
     const digests = await engine.hashAll(jobs, this.#method.algorithm, {
       chunkSize: this.#chunkSize,
       onBytes: options.onProgress &&
