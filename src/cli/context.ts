@@ -1,0 +1,50 @@
+/**
+ * What every command receives: output channels, the logger, progress display
+ * and the one place where library errors become a single failure line.
+ *
+ * @module
+ */
+
+import { ModelSigningError } from "../errors.ts";
+import type { HashProgress } from "../manifest/hashing_config.ts";
+import type { OptionValues } from "./args.ts";
+import type { CliIo, Logger } from "./io.ts";
+
+/** Per-run services of the CLI. */
+export interface CliContext {
+  /** Output channels. */
+  readonly io: CliIo;
+  /** Log lines on standard error. */
+  readonly log: Logger;
+  /** A progress callback for hashing, or `undefined` when progress is off (`--quiet`, no terminal). */
+  progress(values: OptionValues): ((p: HashProgress) => void) | undefined;
+  /**
+   * Runs `action`; on a library error prints `<prefix>: <message>` and returns
+   * 1, otherwise returns 0. Unexpected errors are reported the same way (one
+   * line; the stack trace of an unexpected error only at DEBUG level).
+   */
+  report(prefix: string, action: () => Promise<void>): Promise<number>;
+}
+
+/** Creates the context for one run. */
+export function createContext(io: CliIo, log: Logger): CliContext {
+  return {
+    io,
+    log,
+    progress: () => undefined,
+    async report(prefix, action) {
+      try {
+        await action();
+        return 0;
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        log.log("CRITICAL", `${prefix}: ${message}`);
+        // A non-library error is a bug of ours: keep its trace for --log-level DEBUG.
+        if (!(e instanceof ModelSigningError) && e instanceof Error) {
+          log.log("DEBUG", e.stack ?? "");
+        }
+        return 1;
+      }
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Options shared by `digest`, `sign` and `verify` that decide which files
+ * form the model and how they are hashed, and their translation into a
+ * library {@linkcode HashingConfig}.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+import { parseHashAlgorithm } from "../hashing/algorithms.ts";
+import { cliIgnorePaths } from "../hashing/ignore.ts";
+import { checkShardSize, HashingConfig } from "../manifest/hashing_config.ts";
+import { type OptionSpecs, type OptionValues, UsageError } from "./args.ts";
+
+/** Which files are part of the model. */
+export const MODEL_SELECTION_OPTIONS: OptionSpecs = {
+  "ignore-paths": {
+    type: "string",
+    multiple: true,
+    metavar: "PATH",
+    help: "File or directory to leave out, relative to the current directory",
+  },
+  "ignore-git-paths": {
+    type: "boolean",
+    negatable: true,
+    help: "Leave out .git, .gitattributes, .github and .gitignore (default: on)",
+  },
+  "allow-symlinks": {
+    type: "boolean",
+    help: "Accept symlinks to files (hashed through the target, named by the link)",
+  },
+};
+
+/** How files are hashed (an extension over the Python CLI, which always uses files + SHA-256). */
+export const SERIALIZATION_OPTIONS: OptionSpecs = {
+  "hash-algorithm": {
+    type: "string",
+    metavar: "NAME",
+    help: "sha256 (default), blake2b or blake3",
+  },
+  "shard-size": {
+    type: "string",
+    metavar: "BYTES",
+    help: "Hash files in shards of this many bytes; parallelises one large file",
+  },
+};
+
+/** Speed and display. */
+export const RUN_OPTIONS: OptionSpecs = {
+  workers: {
+    type: "string",
+    metavar: "N",
+    help: "Parallel hashing workers (default: one per core)",
+  },
+  quiet: { type: "boolean", help: "No progress display" },
+};
+
+function positiveInt(values: OptionValues, name: string, usage: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (
+    typeof v !== "string" || !/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))
+  ) {
+    throw new UsageError(`Invalid value for '--${name}': '${v}' is not a positive integer.`, usage);
+  }
+  return Number(v);
+}
+
+/** Parsed `--workers`, or `undefined`. */
+export function workersOption(values: OptionValues, usage: string): number | undefined {
+  return positiveInt(values, "workers", usage);
+}
+
+/**
+ * Builds the hashing configuration for a model from command-line values.
+ * Ignore paths (and `extraIgnored`, e.g. the signature file) are resolved as
+ * the Python CLI does (§1.4): against the current directory, then kept
+ * relative to the model when inside it.
+ *
+ * @throws {UsageError} for an invalid algorithm, shard size or worker count.
+ */
+export function hashingConfigFromCli(
+  values: OptionValues,
+  modelPath: string,
+  usage: string,
+  extraIgnored: readonly string[] = [],
+): HashingConfig {
+  const ignorePaths = [
+    ...((values["ignore-paths"] as string[] | undefined) ?? []),
+    ...extraIgnored,
+  ];
+  const config = new HashingConfig()
+    .setIgnoredPaths({
+      paths: cliIgnorePaths(modelPath, ignorePaths),
+      ignoreGitPaths: values["ignore-git-paths"] !== false,
+    })
+    .setAllowSymlinks(values["allow-symlinks"] === true);
+  const maxWorkers = workersOption(values, usage);
+  const shardSize = positiveInt(values, "shard-size", usage);
+  try {
+    const hashingAlgorithm = parseHashAlgorithm((values["hash-algorithm"] as string) ?? "sha256");
+    return shardSize === undefined
+      ? config.useFileSerialization({ hashingAlgorithm, maxWorkers })
+      : config.useShardSerialization({
+        hashingAlgorithm,
+        shardSize: checkShardSize(shardSize),
+        maxWorkers,
+      });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message, usage);
+    throw e;
+  }
+}
