@@ -1,0 +1,116 @@
+// The `digest` command and the CLI shape: help, version, exit codes, one-line errors.
+import assert from "node:assert/strict";
+import * as nodePath from "node:path";
+import denoJson from "../../deno.json" with { type: "json" };
+import { runCli } from "../cli.ts";
+import { tempDir } from "../fixtures.ts";
+
+function model(root: string): string {
+  const m = nodePath.join(root, "model");
+  Deno.mkdirSync(nodePath.join(m, "sub"), { recursive: true });
+  Deno.writeTextFileSync(nodePath.join(m, "a.bin"), "a".repeat(100));
+  Deno.writeTextFileSync(nodePath.join(m, "sub", "b.bin"), "b".repeat(30));
+  return m;
+}
+
+Deno.test("--version prints the deno.json version in the Python shape", async () => {
+  const r = await runCli(["--version"]);
+  assert.equal(r.stdout, `model_signing, version ${denoJson.version}\n`);
+  assert.equal(r.code, 0);
+});
+
+Deno.test("--help works at every level and exits 0", async () => {
+  for (const args of [["--help"], ["-h"], ["digest", "--help"], ["digest", "x", "-h"]]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, args.join(" "));
+    assert.match(r.stdout, /^Usage: model_signing/);
+  }
+});
+
+Deno.test("usage errors exit 2 with the usage line and one error line", async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /Error: Missing command\./],
+    [["frobnicate"], /Error: No such command 'frobnicate'\./],
+    [["digest"], /Error: Missing argument 'MODEL_PATH'\./],
+    [["digest", "m", "--bogus"], /Error: Unknown option '--bogus'/],
+    [["digest", "m", "--shard-size", "0"], /Error: Invalid value for '--shard-size': '0'/],
+    [["digest", "m", "--shard-size", "-5"], /Error: .*shard-size/],
+    [["digest", "m", "--hash-algorithm", "md5"], /Error: Unknown hash algorithm 'md5'/],
+    [["--log-level", "LOUD", "digest", "m"], /Error: Invalid value for '--log-level'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, /^Usage: model_signing/);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/, "no stack trace");
+  }
+});
+
+Deno.test("operation failures exit 1 with one 'Computing digest failed' line", async () => {
+  using tmp = tempDir();
+  Deno.mkdirSync(nodePath.join(tmp.path, "empty"));
+  const missing = await runCli(["digest", nodePath.join(tmp.path, "nope")]);
+  assert.equal(missing.code, 1);
+  assert.match(
+    missing.stderr,
+    /^Computing digest failed: Cannot use '.*\/nope' as file or directory\./,
+  );
+  assert.equal(missing.stderr.trim().split("\n").length, 1);
+  const empty = await runCli(["digest", nodePath.join(tmp.path, "empty")]);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /^Computing digest failed: Model '.*empty' has no content to hash/);
+});
+
+Deno.test("digest options: algorithm, shards and --json agree with each other", async () => {
+  using tmp = tempDir();
+  const m = model(tmp.path);
+  const plain = await runCli(["digest", m]);
+  assert.match(plain.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const json = JSON.parse((await runCli(["digest", m, "--json"])).stdout);
+  assert.equal(json.digest, plain.stdout.trim());
+  assert.deepEqual(json.resources.map((r: { name: string }) => r.name), ["a.bin", "sub/b.bin"]);
+  const shards = JSON.parse(
+    (await runCli(["digest", m, "--shard-size", "64", "--hash-algorithm", "blake2b", "--json"]))
+      .stdout,
+  );
+  assert.equal(shards.serialization.method, "shards");
+  assert.deepEqual(
+    shards.resources.map((r: { name: string; algorithm: string }) => `${r.name} ${r.algorithm}`),
+    [
+      "a.bin:0:64 blake2b-sharded-64",
+      "a.bin:64:100 blake2b-sharded-64",
+      "sub/b.bin:0:30 blake2b-sharded-64",
+    ],
+  );
+  assert.notEqual(shards.digest, plain.stdout.trim());
+});
+
+Deno.test("model path '..' names the parent directory and ignore paths resolve against the cwd", async () => {
+  using tmp = tempDir();
+  const m = model(tmp.path);
+  const fromSub = JSON.parse(
+    (await runCli(["digest", "..", "--ignore-paths", "b.bin", "--json"], {
+      cwd: nodePath.join(m, "sub"),
+    })).stdout,
+  );
+  assert.equal(fromSub.model_name, "model");
+  assert.deepEqual(fromSub.resources.map((r: { name: string }) => r.name), ["a.bin"]);
+  assert.ok(fromSub.serialization.ignore_paths.includes("sub/b.bin"));
+});
+
+Deno.test("symlinks: refused without --allow-symlinks; with it a link out of the model warns on stderr", async () => {
+  using tmp = tempDir();
+  const m = model(tmp.path);
+  Deno.writeTextFileSync(nodePath.join(tmp.path, "outside"), "secret");
+  Deno.symlinkSync(nodePath.join(tmp.path, "outside"), nodePath.join(m, "link"));
+  const refused = await runCli(["digest", m]);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /because it is a symlink\. This behavior can be changed with `allow_symlinks`/,
+  );
+  const allowed = await runCli(["digest", m, "--allow_symlinks"]);
+  assert.equal(allowed.code, 0);
+  assert.match(allowed.stderr, /Symlink '.*\/link' points outside the model to '.*\/outside'/);
+});

@@ -1,0 +1,233 @@
+// Model walking, naming, ignore rules, methods and symlink policy (§1.2–1.9).
+import assert from "node:assert/strict";
+import * as nodePath from "node:path";
+import { ModelPathError } from "../../src/errors.ts";
+import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { itemName } from "../../src/manifest/manifest.ts";
+import { modelName } from "../../src/hashing/paths.ts";
+import { tempDir } from "../fixtures.ts";
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    const path = nodePath.join(root, name);
+    Deno.mkdirSync(nodePath.dirname(path), { recursive: true });
+    Deno.writeTextFileSync(path, text);
+  }
+}
+
+async function names(model: string, config = new HashingConfig()): Promise<string[]> {
+  return (await config.hash(model)).items.map(itemName);
+}
+
+Deno.test("shard boundaries: multiples of N strictly below S, then S", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { s22: "x".repeat(22), s16: "x".repeat(16), s8: "x".repeat(8), s1: "x" });
+  const got = await names(tmp.path, new HashingConfig().useShardSerialization({ shardSize: 8 }));
+  assert.deepEqual(got, [
+    "s1:0:1",
+    "s16:0:8",
+    "s16:8:16",
+    "s22:0:8",
+    "s22:8:16",
+    "s22:16:22",
+    "s8:0:8",
+  ]);
+});
+
+Deno.test("empty files are items with the files method and absent with shards", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { empty: "", full: "abc" });
+  assert.deepEqual(await names(tmp.path), ["empty", "full"]);
+  assert.deepEqual(await names(tmp.path, new HashingConfig().useShardSerialization()), [
+    "full:0:3",
+  ]);
+});
+
+Deno.test("a single-file model has the item '.' and is named after the file", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { "weights.bin": "0123456789" });
+  const file = nodePath.join(tmp.path, "weights.bin");
+  const m = await new HashingConfig().hash(file);
+  assert.deepEqual(m.items.map(itemName), ["."]);
+  assert.equal(m.modelName, "weights.bin");
+  const shards = await new HashingConfig().useShardSerialization({ shardSize: 4 }).hash(file);
+  assert.deepEqual(shards.items.map(itemName), [".:0:4", ".:4:8", ".:8:10"]);
+});
+
+Deno.test("model name: last component, or the resolved directory's name for '.', '..' and '/'", () => {
+  using tmp = tempDir();
+  const m = nodePath.join(tmp.path, "m");
+  Deno.mkdirSync(nodePath.join(m, "sub"), { recursive: true });
+  assert.equal(modelName(`${m}/`), "m");
+  assert.equal(modelName(`${m}/.`), "m");
+  assert.equal(modelName(`${m}/sub/..`), "m");
+  assert.equal(modelName("a/b/file.bin"), "file.bin");
+  assert.equal(modelName("."), nodePath.basename(Deno.cwd()));
+  assert.equal(modelName(".."), nodePath.basename(nodePath.dirname(Deno.cwd())));
+});
+
+Deno.test("ignore entries match whole components as prefixes, relative to the model", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { "a/x/y": "1", a2: "2", ab: "3", "b/c": "4", "b/cd": "5" });
+  const config = new HashingConfig().setIgnoredPaths({
+    paths: ["a", "b/c", "../outside", "ab/../a2"],
+  });
+  assert.deepEqual(await names(tmp.path, config), ["ab", "b/cd"]);
+  const abs = new HashingConfig().setIgnoredPaths({ paths: [nodePath.join(tmp.path, "ab")] });
+  assert.ok(!(await names(tmp.path, abs)).includes("ab"));
+});
+
+Deno.test("git entries are ignored by default as prefixes; .gitmodules is not", async () => {
+  using tmp = tempDir();
+  write(tmp.path, {
+    ".git/HEAD": "x",
+    ".github/workflows/ci.yml": "x",
+    ".gitignore": "x",
+    ".gitmodules": "x",
+    m: "x",
+  });
+  assert.deepEqual(await names(tmp.path), [".gitmodules", "m"]);
+  const all = await names(
+    tmp.path,
+    new HashingConfig().setIgnoredPaths({ paths: [], ignoreGitPaths: false }),
+  );
+  assert.deepEqual(all, [
+    ".git/HEAD",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    ".gitmodules",
+    "m",
+  ]);
+});
+
+Deno.test("recorded ignore_paths: normalised, sorted, deduplicated, never leaving the model", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { m: "x" });
+  const m = await new HashingConfig()
+    .setIgnoredPaths({ paths: ["model.sig", "./x//y/", "../up", "model.sig"] })
+    .hash(tmp.path);
+  assert.deepEqual(m.serialization.ignorePaths, [
+    ".git",
+    ".gitattributes",
+    ".github",
+    ".gitignore",
+    "model.sig",
+    "x/y",
+  ]);
+});
+
+Deno.test("symlinks are refused unless allowed, with the Python message", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { "m/real": "data" });
+  Deno.symlinkSync("real", nodePath.join(tmp.path, "m", "link"));
+  const model = nodePath.join(tmp.path, "m");
+  await assert.rejects(
+    new HashingConfig().hash(model),
+    (e) =>
+      e instanceof ModelPathError &&
+      e.message ===
+        `Cannot use '${model}/link' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`,
+  );
+  const m = await new HashingConfig().setAllowSymlinks(true).hash(model);
+  assert.deepEqual(m.resourceDescriptors().map((r) => r.name), ["link", "real"]);
+  assert.deepEqual(m.items[0].digest, m.items[1].digest, "a link is hashed through its target");
+  const ignored = await names(model, new HashingConfig().setIgnoredPaths({ paths: ["link"] }));
+  assert.deepEqual(ignored, ["real"], "an ignored symlink is skipped before the symlink check");
+});
+
+Deno.test("directory symlinks are never descended; links outside the model warn", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { "m/dir/f": "inside", "outside/secret": "outside" });
+  const model = nodePath.join(tmp.path, "m");
+  Deno.symlinkSync(nodePath.join(model, "dir"), nodePath.join(model, "dirlink"));
+  Deno.symlinkSync(nodePath.join(tmp.path, "outside", "secret"), nodePath.join(model, "out"));
+  const warnings: string[] = [];
+  const config = new HashingConfig().setAllowSymlinks(true).setWarningHandler((w) =>
+    warnings.push(w)
+  );
+  assert.deepEqual(await names(model, config), ["dir/f", "out"]);
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0],
+    /Symlink '.*\/m\/out' points outside the model to '.*\/outside\/secret'/,
+  );
+});
+
+Deno.test("broken links, special files and missing paths fail with the §1.3 message", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { "m/f": "x" });
+  const model = nodePath.join(tmp.path, "m");
+  const special = (p: string) => (e: unknown) =>
+    e instanceof ModelPathError && e.path === p &&
+    /as file or directory\. It could be a special file/.test(e.message);
+  await assert.rejects(
+    new HashingConfig().hash(nodePath.join(tmp.path, "missing")),
+    special(`${tmp.path}/missing`),
+  );
+  Deno.symlinkSync("nowhere", nodePath.join(model, "broken"));
+  await assert.rejects(
+    new HashingConfig().setAllowSymlinks(true).hash(model),
+    special(`${model}/broken`),
+  );
+  Deno.removeSync(nodePath.join(model, "broken"));
+  const fifo = new Deno.Command("mkfifo", { args: [nodePath.join(model, "pipe")] }).outputSync();
+  assert.ok(fifo.success);
+  await assert.rejects(new HashingConfig().hash(model), special(`${model}/pipe`));
+});
+
+Deno.test("a file name that is not valid UTF-8 is refused", async () => {
+  using tmp = tempDir();
+  // Create the file through a shell: Deno paths are strings and cannot hold the byte 0xff.
+  const made = new Deno.Command("sh", { args: ["-c", `touch "${tmp.path}/$(printf 'bad\\377')"`] })
+    .outputSync();
+  assert.ok(made.success);
+  await assert.rejects(
+    new HashingConfig().hash(tmp.path),
+    (e) => e instanceof ModelPathError && /not valid UTF-8/.test(e.message),
+  );
+});
+
+Deno.test("the shards method refuses a ':' in a file name; the files method accepts it", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { "a:b": "x" });
+  assert.deepEqual(await names(tmp.path), ["a:b"]);
+  await assert.rejects(
+    new HashingConfig().useShardSerialization().hash(tmp.path),
+    (e) => e instanceof ModelPathError && /contains ':'/.test(e.message),
+  );
+});
+
+Deno.test({
+  name: "an unreadable directory fails instead of being skipped",
+  ignore: Deno.uid() === 0, // root reads everything: the failure cannot be produced
+  async fn() {
+    using tmp = tempDir();
+    write(tmp.path, { "locked/f": "x" });
+    Deno.chmodSync(nodePath.join(tmp.path, "locked"), 0o000);
+    try {
+      await assert.rejects(new HashingConfig().hash(tmp.path), /Cannot list directory/);
+    } finally {
+      Deno.chmodSync(nodePath.join(tmp.path, "locked"), 0o755);
+    }
+  },
+});
+
+Deno.test("invalid shard sizes are refused", () => {
+  for (const shardSize of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => new HashingConfig().useShardSerialization({ shardSize }),
+      /Invalid shard size/,
+    );
+  }
+});
+
+Deno.test("BLAKE3 with shards falls back to the files method", async () => {
+  using tmp = tempDir();
+  write(tmp.path, { f: "x".repeat(20) });
+  const m = await new HashingConfig().useShardSerialization({
+    hashingAlgorithm: "blake3",
+    shardSize: 8,
+  }).hash(tmp.path);
+  assert.equal(m.serialization.method, "files");
+  assert.deepEqual(m.resourceDescriptors().map((r) => [r.name, r.algorithm]), [["f", "blake3"]]);
+});
