@@ -6,7 +6,7 @@
  */
 
 import { createHash as nodeCreateHash } from "node:crypto";
-import { createBLAKE3 } from "hash-wasm";
+import { createBLAKE3 } from "../deps/hash_wasm.ts";
 import { ConfigError } from "../errors.ts";
 
 /** Content hash names as recorded in `hash_type`. */
