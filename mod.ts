@@ -19,13 +19,15 @@
 
 export * from "./src/errors.ts";
 export { DIGEST_SIZE, HASH_ALGORITHMS, type HashAlgorithm } from "./src/hashing/algorithms.ts";
-export type { HashEngine, HashJob } from "./src/hashing/engine.ts";
+export type { EngineOptions, HashEngine, HashJob } from "./src/hashing/engine.ts";
+export type { RangeTask } from "./src/hashing/file_range.ts";
 export { compareCanonicalPaths, GIT_IGNORE_ENTRIES } from "./src/hashing/ignore.ts";
 export {
   DEFAULT_SHARD_SIZE,
   type FileSerializationOptions,
   hash,
   HashingConfig,
+  type HashingMethod,
   type HashOptions,
   type HashProgress,
   type ShardSerializationOptions,

@@ -26,6 +26,7 @@ export class ModelSigningError extends Error {
   readonly code: ErrorCode;
 
   /**
+   * Creates the error.
    * @param code Kind of failure.
    * @param message Human-readable, one line.
    * @param options Optional cause.
@@ -41,7 +42,11 @@ export class ModelSigningError extends Error {
 export class ModelPathError extends ModelSigningError {
   /** The path as the user would recognise it. */
   readonly path: string;
-  /** @param path Offending path. @param message Full message. */
+  /**
+   * Creates the error.
+   * @param path Offending path.
+   * @param message Full message.
+   */
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super("MODEL_PATH", message, options);
     this.path = path;
@@ -52,7 +57,11 @@ export class ModelPathError extends ModelSigningError {
 export class ConfigError extends ModelSigningError {
   /** The option or setting concerned. */
   readonly option: string;
-  /** @param option Option name. @param message Full message. */
+  /**
+   * Creates the error.
+   * @param option Option name.
+   * @param message Full message.
+   */
   constructor(option: string, message: string) {
     super("CONFIG", message);
     this.option = option;
@@ -63,7 +72,11 @@ export class ConfigError extends ModelSigningError {
 export class KeyError extends ModelSigningError {
   /** The key file, when there is one. */
   readonly path?: string;
-  /** @param message Full message. @param path Key file. */
+  /**
+   * Creates the error.
+   * @param message Full message.
+   * @param path Key file.
+   */
   constructor(message: string, path?: string, options?: { cause?: unknown }) {
     super("KEY", message, options);
     this.path = path;
@@ -72,7 +85,10 @@ export class KeyError extends ModelSigningError {
 
 /** A certificate cannot be parsed, or the chain does not validate. */
 export class CertificateError extends ModelSigningError {
-  /** @param message Full message. */
+  /**
+   * Creates the error.
+   * @param message Full message.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super("CERTIFICATE", message, options);
   }
@@ -82,7 +98,11 @@ export class CertificateError extends ModelSigningError {
 export class BundleFormatError extends ModelSigningError {
   /** Dotted path of the offending field, e.g. `dsseEnvelope.signatures[0].sig`. */
   readonly field: string;
-  /** @param field Offending field. @param message Full message. */
+  /**
+   * Creates the error.
+   * @param field Offending field.
+   * @param message Full message.
+   */
   constructor(field: string, message: string, options?: { cause?: unknown }) {
     super("BUNDLE", message, options);
     this.field = field;
@@ -91,7 +111,10 @@ export class BundleFormatError extends ModelSigningError {
 
 /** The cryptographic signature does not verify. */
 export class SignatureError extends ModelSigningError {
-  /** @param message Full message. */
+  /**
+   * Creates the error.
+   * @param message Full message.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super("SIGNATURE", message, options);
   }
@@ -101,7 +124,11 @@ export class SignatureError extends ModelSigningError {
 export class PayloadError extends ModelSigningError {
   /** Offending field of the statement. */
   readonly field: string;
-  /** @param field Offending field. @param message Full message. */
+  /**
+   * Creates the error.
+   * @param field Offending field.
+   * @param message Full message.
+   */
   constructor(field: string, message: string) {
     super("PAYLOAD", message);
     this.field = field;
@@ -117,6 +144,7 @@ export class ManifestMismatchError extends ModelSigningError {
   /** Names present in both with different algorithm or digest. */
   readonly changed: readonly string[];
   /**
+   * Creates the error.
    * @param message Full report.
    * @param diff The three lists of names.
    */
@@ -133,7 +161,10 @@ export class ManifestMismatchError extends ModelSigningError {
 
 /** A keyless signature was made by another identity or issuer than expected. */
 export class IdentityError extends ModelSigningError {
-  /** @param message Full message. */
+  /**
+   * Creates the error.
+   * @param message Full message.
+   */
   constructor(message: string) {
     super("IDENTITY", message);
   }
@@ -141,7 +172,10 @@ export class IdentityError extends ModelSigningError {
 
 /** Talking to or verifying against a Sigstore instance failed. */
 export class SigstoreError extends ModelSigningError {
-  /** @param message Full message. */
+  /**
+   * Creates the error.
+   * @param message Full message.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super("SIGSTORE", message, options);
   }
@@ -151,7 +185,11 @@ export class SigstoreError extends ModelSigningError {
 export class OutputError extends ModelSigningError {
   /** The file that could not be written. */
   readonly path: string;
-  /** @param path Output file. @param message Full message. */
+  /**
+   * Creates the error.
+   * @param path Output file.
+   * @param message Full message.
+   */
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super("OUTPUT", message, options);
     this.path = path;

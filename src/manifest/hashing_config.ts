@@ -64,7 +64,8 @@ export interface HashOptions {
   onProgress?: (progress: HashProgress) => void;
 }
 
-type Method =
+/** The hashing method and its parameters. */
+export type HashingMethod =
   | { kind: "files"; algorithm: HashAlgorithm }
   | { kind: "shards"; algorithm: HashAlgorithm; shardSize: number };
 
@@ -85,7 +86,7 @@ export function checkShardSize(size: number): number {
  * entries ignored, symlinks refused.
  */
 export class HashingConfig {
-  #method: Method = { kind: "files", algorithm: "sha256" };
+  #method: HashingMethod = { kind: "files", algorithm: "sha256" };
   #chunkSize = DEFAULT_CHUNK_SIZE;
   #maxWorkers: number | undefined;
   #extraRecorded: string[] = [];
@@ -181,7 +182,7 @@ export class HashingConfig {
   }
 
   /** The serialization this configuration records, before ignore paths are known. */
-  get method(): Readonly<Method> {
+  get method(): Readonly<HashingMethod> {
     return this.#method;
   }
 

@@ -77,6 +77,7 @@ export class Manifest {
   readonly serialization: Serialization;
 
   /**
+   * Creates a manifest.
    * @param modelName Subject name.
    * @param items Items in any order; they are sorted canonically.
    * @param serialization How the items were produced.
