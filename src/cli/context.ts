@@ -7,7 +7,7 @@
 
 import { ModelSigningError } from "../errors.ts";
 import type { HashProgress } from "../manifest/hashing_config.ts";
-import type { OptionValues } from "./args.ts";
+import { type OptionValues, UsageError } from "./args.ts";
 import type { CliIo, Logger } from "./io.ts";
 
 /** Per-run services of the CLI. */
@@ -19,7 +19,7 @@ export interface CliContext {
   /** A progress callback for hashing, or `undefined` when progress is off (`--quiet`, no terminal). */
   progress(values: OptionValues): ((p: HashProgress) => void) | undefined;
   /**
-   * Runs `action`; on a library error prints `<prefix>: <message>` and returns
+   * Runs `action`; usage errors pass through; on a library error prints `<prefix>: <message>` and returns
    * 1, otherwise returns 0. Unexpected errors are reported the same way (one
    * line; the stack trace of an unexpected error only at DEBUG level).
    */
@@ -37,6 +37,7 @@ export function createContext(io: CliIo, log: Logger): CliContext {
         await action();
         return 0;
       } catch (e) {
+        if (e instanceof UsageError) throw e;
         const message = e instanceof Error ? e.message : String(e);
         log.log("CRITICAL", `${prefix}: ${message}`);
         // A non-library error is a bug of ours: keep its trace for --log-level DEBUG.

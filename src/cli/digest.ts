@@ -57,9 +57,10 @@ export async function digestCommand(args: readonly string[], ctx: CliContext): P
   const { values, positionals } = parseCommand(args, DIGEST_COMMAND);
   const [modelPath] = positionals;
   const config = hashingConfigFromCli(values, modelPath, DIGEST_COMMAND.usage)
-    .setWarningHandler((m) => ctx.log.warning(m));
+    .setWarningHandler((m) => ctx.log.warning(m))
+    .setProgressHandler(ctx.progress(values));
   return await ctx.report("Computing digest failed", async () => {
-    const manifest = await config.hash(modelPath, { onProgress: ctx.progress(values) });
+    const manifest = await config.hash(modelPath);
     assertNotEmpty(manifest, modelPath);
     ctx.io.out(
       values.json ? JSON.stringify(manifestJson(manifest), null, 2) : manifest.rootDigestString(),

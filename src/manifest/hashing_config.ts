@@ -60,7 +60,7 @@ export interface HashOptions {
    * still checked against the ignore and symlink rules).
    */
   filesToHash?: Iterable<string>;
-  /** Receives progress after each hashed range. */
+  /** Receives progress after each hashed range (overrides {@linkcode HashingConfig.setProgressHandler}). */
   onProgress?: (progress: HashProgress) => void;
 }
 
@@ -95,6 +95,7 @@ export class HashingConfig {
   #allowSymlinks = false;
   #engine: HashEngine | undefined;
   #onWarning: ((message: string) => void) | undefined;
+  #onProgress: ((progress: HashProgress) => void) | undefined;
 
   /** Use the `files` method: one item per file (§1.8). */
   useFileSerialization(options: FileSerializationOptions = {}): this {
@@ -176,6 +177,12 @@ export class HashingConfig {
     return this;
   }
 
+  /** Receive progress of every hashing run of this configuration (also when signing or verifying). */
+  setProgressHandler(handler: ((progress: HashProgress) => void) | undefined): this {
+    this.#onProgress = handler;
+    return this;
+  }
+
   /** The worker count requested with `maxWorkers`, if any. */
   get maxWorkers(): number | undefined {
     return this.#maxWorkers;
@@ -208,11 +215,11 @@ export class HashingConfig {
     const jobs = this.#jobs(files);
     const bytesTotal = jobs.reduce((n, j) => n + (j.end - j.start), 0);
     let bytesDone = 0;
+    const onProgress = options.onProgress ?? this.#onProgress;
     const engine = this.#engine ?? createEngine({ workers: this.#maxWorkers });
     const digests = await engine.hashAll(jobs, this.#method.algorithm, {
       chunkSize: this.#chunkSize,
-      onBytes: options.onProgress &&
-        ((n) => options.onProgress!({ bytesDone: bytesDone += n, bytesTotal })),
+      onBytes: onProgress && ((n) => onProgress({ bytesDone: bytesDone += n, bytesTotal })),
     });
     const items: ManifestItem[] = jobs.map((job, i) => ({
       path: job.name,
