@@ -77,6 +77,10 @@ export interface MintedLeaf {
 export interface CaOptions {
   /** Parent CA; absent makes a self-signed root. */
   issuer?: CaHandle;
+  /** Curve of the new ECDSA key (default P-256); the hash follows the curve. */
+  curve?: Curve;
+  /** Reuse this CA's key pair instead of making one (for certificates that share a key). */
+  keyOf?: CaHandle;
   /** basicConstraints cA (default true). */
   ca?: boolean;
   /** basicConstraints pathLenConstraint. */
@@ -92,7 +96,6 @@ export interface CaOptions {
 }
 
 const RSA_SHA256: RsaHashedImportParams = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-const ECDSA_SHA256: EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
 const CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
 
 let golden: Promise<{ root: CaHandle; intermediate: CaHandle }> | undefined;
@@ -113,17 +116,20 @@ export function goldenCas(): Promise<{ root: CaHandle; intermediate: CaHandle }>
 }
 
 /**
- * Makes a new CA with an ECDSA P-256 key: a self-signed root (an "unrelated CA" when nothing
+ * Makes a new CA with an ECDSA key: a self-signed root (an "unrelated CA" when nothing
  * else chains to it) or, with `options.issuer`, an intermediate.
  *
  * @param name Common name of the CA.
  * @param options Constraints, usage and validity.
  */
 export async function newCa(name: string, options: CaOptions = {}): Promise<CaHandle> {
-  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
-    "sign",
-    "verify",
-  ]) as CryptoKeyPair;
+  const own = options.keyOf
+    ? {
+      publicKey: options.keyOf.cert.publicKey,
+      privateKey: options.keyOf.signingKey,
+      algorithm: options.keyOf.signingAlgorithm,
+    }
+    : await newEcKey(options.curve ?? "P-256");
   const usages = options.keyCertSign === false
     ? x509.KeyUsageFlags.digitalSignature
     : x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
@@ -132,7 +138,7 @@ export async function newCa(name: string, options: CaOptions = {}): Promise<CaHa
     new x509.KeyUsagesExtension(usages, true),
     options.subjectKeyId
       ? new x509.SubjectKeyIdentifierExtension(options.subjectKeyId)
-      : await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      : await x509.SubjectKeyIdentifierExtension.create(own.publicKey),
   ];
   const parent = options.issuer;
   if (parent) extensions.push(authorityKeyId(parent));
@@ -142,9 +148,9 @@ export async function newCa(name: string, options: CaOptions = {}): Promise<CaHa
     issuer: parent ? parent.cert.subject : `CN=${name}`,
     notBefore: options.notBefore ?? new Date("2020-01-01T00:00:00Z"),
     notAfter: options.notAfter ?? new Date("2040-01-01T00:00:00Z"),
-    publicKey: keys.publicKey,
-    signingKey: parent ? parent.signingKey : keys.privateKey,
-    signingAlgorithm: parent ? parent.signingAlgorithm : ECDSA_SHA256,
+    publicKey: own.publicKey,
+    signingKey: parent ? parent.signingKey : own.privateKey,
+    signingAlgorithm: parent ? parent.signingAlgorithm : own.algorithm,
     extensions,
   });
   const certDer = new Uint8Array(cert.rawData);
@@ -152,10 +158,24 @@ export async function newCa(name: string, options: CaOptions = {}): Promise<CaHa
     cert,
     certDer,
     certPem: cert.toString("pem") + "\n",
-    signingKey: keys.privateKey,
-    signingAlgorithm: ECDSA_SHA256,
+    signingKey: own.privateKey,
+    signingAlgorithm: own.algorithm,
     chain: parent ? [certDer, ...parent.chain] : [],
     rootDer: parent ? parent.rootDer : certDer,
+  };
+}
+
+/** A Web Crypto ECDSA key pair and the signature algorithm that goes with its curve. */
+async function newEcKey(curve: Curve) {
+  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const hash = { "P-256": "SHA-256", "P-384": "SHA-384", "P-521": "SHA-512" }[curve];
+  return {
+    publicKey: keys.publicKey,
+    privateKey: keys.privateKey,
+    algorithm: { name: "ECDSA", hash },
   };
 }
 
@@ -169,7 +189,7 @@ export async function mintLeaf(options: LeafOptions = {}): Promise<MintedLeaf> {
   const issuer = typeof options.issuer === "object"
     ? options.issuer
     : (await goldenCas())[options.issuer ?? "intermediate"];
-  // node:crypto makes the key: Web Crypto cannot be relied on for P-521 in Deno.
+  // node:crypto makes the key: callers want a KeyObject and a PKCS#8 PEM of it.
   const { privateKey, publicKey } = generateKeyPairSync("ec", {
     namedCurve: options.curve ?? "P-256",
   });

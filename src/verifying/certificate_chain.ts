@@ -44,8 +44,11 @@ export interface LeafUsage {
   warnings: string[];
 }
 
-/** Longest path searched (leaf included); also bounds the work on crafted bundles. */
+/** Longest path searched (leaf included). */
 const MAX_PATH_LENGTH = 10;
+/** Issuer candidates tried in all; certificates that cross-sign each other could otherwise make
+ * the number of paths explode. */
+const MAX_ISSUER_ATTEMPTS = 100;
 
 const CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
 const NAME_CONSTRAINTS = "2.5.29.30";
@@ -263,6 +266,7 @@ class PathSearch {
   readonly #time: Date;
   readonly #signatureChecks = new Map<string, Promise<string | undefined>>();
   #failure: { depth: number; reason: string } | undefined;
+  #attempts = 0;
 
   constructor(pool: Candidate[], time: Date) {
     this.#pool = pool;
@@ -271,6 +275,9 @@ class PathSearch {
 
   /** The reason of the failure that came closest to a trusted root. */
   reason(): string {
+    if (this.#attempts > MAX_ISSUER_ATTEMPTS) {
+      return `no valid path found within ${MAX_ISSUER_ATTEMPTS} candidate issuers`;
+    }
     return this.#failure?.reason ?? "no certificate path found";
   }
 
@@ -285,6 +292,7 @@ class PathSearch {
     let named = 0;
     for (const issuer of this.#pool) {
       if (path.includes(issuer) || !mayHaveIssued(issuer.cert, current.cert)) continue;
+      if (++this.#attempts > MAX_ISSUER_ATTEMPTS) return false;
       named++;
       const problem = await this.#signedBy(current, issuer) ??
         issuerProblem(issuer, path, this.#time);

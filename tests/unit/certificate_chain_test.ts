@@ -319,13 +319,49 @@ Deno.test("a leaf signed by a different key under the same issuer name fails", a
 });
 
 Deno.test("certificates issuing each other in a cycle terminate with an error", async () => {
-  const a = await newCa("cycle");
-  const b = await newCa("cycle", { issuer: a });
-  // b is issued by a; a is self-signed but only in the bundle, so no anchor ends the path.
+  // a0 (CN=X, key A) issues b (CN=Y, key B), which issues a (CN=X, key A again): a and b
+  // issued each other, and neither is trusted.
+  const a0 = await newCa("X");
+  const b = await newCa("Y", { issuer: a0 });
+  const a = await newCa("X", { issuer: b, keyOf: a0 });
   const minted = await mintLeaf({ issuer: b });
+  const unrelated = await newCa("unrelated");
   await rejects(
-    validateCertificateChain(minted.certDer, [b.certDer, a.certDer, minted.certDer], []),
-    /not a trust anchor|not found/,
+    validateCertificateChain(minted.certDer, [a.certDer, b.certDer], [unrelated.certDer]),
+    /issuer "CN=Y" of bundle certificate 2 "CN=X" not found/,
+  );
+  // Trusting a0 ends the path at the anchor.
+  await validateCertificateChain(minted.certDer, [a.certDer, b.certDer], [a0.certDer]);
+});
+
+Deno.test("a bundle of look-alike CAs sharing one key is searched within a bound", async () => {
+  const root = await newCa("same");
+  const lookAlikes: Uint8Array[] = [];
+  for (let i = 0; i < 12; i++) {
+    lookAlikes.push((await newCa("same", { issuer: root, keyOf: root })).certDer);
+  }
+  const minted = await mintLeaf({ issuer: root });
+  const unrelated = await newCa("unrelated");
+  await rejects(
+    validateCertificateChain(minted.certDer, lookAlikes, [unrelated.certDer]),
+    /no valid path found within 100 candidate issuers/,
+  );
+  // The genuine root as anchor is tried first and succeeds.
+  await validateCertificateChain(minted.certDer, lookAlikes, [root.certDer]);
+});
+
+Deno.test("ECDSA P-384 and P-521 CAs verify what they sign", async () => {
+  const root = await newCa("p521-root", { curve: "P-521" });
+  const intermediate = await newCa("p384-int", { issuer: root, curve: "P-384" });
+  const minted = await mintLeaf({ issuer: intermediate, curve: "P-521" });
+  assert.equal(minted.cert.signatureAlgorithm.hash.name, "SHA-384");
+  assert.equal(intermediate.cert.signatureAlgorithm.hash.name, "SHA-512");
+  await validateCertificateChain(minted.certDer, minted.chain, [root.certDer]);
+  const tampered = minted.certDer.slice();
+  tampered[tampered.length - 3] ^= 0x01;
+  await rejects(
+    validateCertificateChain(tampered, minted.chain, [root.certDer]),
+    /signature of leaf "CN=test-signer" does not verify with the key of bundle certificate 2/,
   );
 });
 
