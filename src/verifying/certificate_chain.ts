@@ -108,36 +108,35 @@ export async function validateCertificateChain(
   trustAnchorsDer: Uint8Array[],
 ): Promise<ChainValidationResult> {
   const leaf = parseCertificate(leafDer, "signing certificate");
-  const anchors = trustAnchorsDer.map((der, i) => parseCertificate(der, `trust anchor ${i + 1}`));
-  const intermediates = intermediatesDer.map((der, i) =>
-    parseCertificate(der, `bundle certificate ${i + 2}`)
-  );
+  const anchors = trustAnchorsDer.map((der, i) => ({
+    der,
+    cert: parseCertificate(der, `trust anchor ${i + 1}`),
+    role: "trust anchor",
+  }));
+  const intermediates = intermediatesDer.map((der, i) => {
+    const role = `bundle certificate ${i + 2}`;
+    return { der, cert: parseCertificate(der, role), role };
+  });
+  const fingerprints = {
+    trusted: anchors.map((a) => certificateFingerprint(a.der)),
+    bundle: [...intermediates, { der: leafDer }].map((c) => certificateFingerprint(c.der)),
+  };
 
-  // One pool entry per distinct certificate; a bundle certificate equal to an anchor is trusted.
+  // One pool entry per distinct certificate, anchors first (OpenSSL's "trusted first"); a bundle
+  // certificate equal to an anchor is trusted.
   const pool = new Map<string, Candidate>();
-  anchors.forEach((cert, i) => {
-    const fingerprint = certificateFingerprint(trustAnchorsDer[i]);
-    if (!pool.has(fingerprint)) {
-      pool.set(fingerprint, {
-        cert,
-        fingerprint,
-        trusted: true,
-        label: describe(cert, "trust anchor"),
-      });
-    }
+  const poolFingerprints = [...fingerprints.trusted, ...fingerprints.bundle];
+  [...anchors, ...intermediates].forEach(({ cert, role }, i) => {
+    const fingerprint = poolFingerprints[i];
+    if (pool.has(fingerprint)) return;
+    pool.set(fingerprint, {
+      cert,
+      fingerprint,
+      trusted: i < anchors.length,
+      label: describe(cert, role),
+    });
   });
-  intermediates.forEach((cert, i) => {
-    const fingerprint = certificateFingerprint(intermediatesDer[i]);
-    if (!pool.has(fingerprint)) {
-      pool.set(fingerprint, {
-        cert,
-        fingerprint,
-        trusted: false,
-        label: describe(cert, `bundle certificate ${i + 2}`),
-      });
-    }
-  });
-  const leafFingerprint = certificateFingerprint(leafDer);
+  const leafFingerprint = fingerprints.bundle[intermediates.length];
   const start: Candidate = pool.get(leafFingerprint) ??
     { cert: leaf, fingerprint: leafFingerprint, trusted: false, label: describe(leaf, "leaf") };
 
@@ -167,10 +166,7 @@ export async function validateCertificateChain(
   return {
     leaf: nodeLeaf,
     leafPublicKey: nodeLeaf.publicKey,
-    fingerprints: {
-      trusted: trustAnchorsDer.map(certificateFingerprint),
-      bundle: [...intermediatesDer.map(certificateFingerprint), leafFingerprint],
-    },
+    fingerprints,
     warnings: usage.warnings,
   };
 }
