@@ -152,7 +152,7 @@ export async function validateCertificateChain(
     throw new CertificateError(`Certificate chain does not validate: ${search.reason()}`);
   }
 
-  const usage = leafUsageAllowsSigning(leaf);
+  const usage = leafUsage(leaf);
   if (!usage.allowed) throw new CertificateError("Signing certificate cannot be used for signing");
 
   let nodeLeaf: NodeX509Certificate;
@@ -176,10 +176,15 @@ export async function validateCertificateChain(
  * extendedKeyUsage contains codeSigning. A missing keyUsage is only a warning, and so is a missing
  * extendedKeyUsage when it had to be consulted.
  *
- * @param leaf The signing certificate.
+ * @param leafDer The signing certificate, DER.
  * @returns Whether it may sign, and the warnings to log.
+ * @throws {CertificateError} If the certificate cannot be parsed.
  */
-export function leafUsageAllowsSigning(leaf: x509.X509Certificate): LeafUsage {
+export function leafUsageAllowsSigning(leafDer: Uint8Array): LeafUsage {
+  return leafUsage(parseCertificate(leafDer, "signing certificate"));
+}
+
+function leafUsage(leaf: x509.X509Certificate): LeafUsage {
   const warnings: string[] = [];
   const keyUsage = leaf.getExtension(x509.KeyUsagesExtension);
   let allowed = false;

@@ -188,7 +188,7 @@ Deno.test("leaf usage: neither extension fails with the exact Python message", a
     validateCertificateChain(minted.certDer, minted.chain, [ROOT]),
     new CertificateError("Signing certificate cannot be used for signing"),
   );
-  assert.deepEqual(leafUsageAllowsSigning(minted.cert), {
+  assert.deepEqual(leafUsageAllowsSigning(minted.certDer), {
     allowed: false,
     warnings: [
       "Certificate does not specify 'KeyUsage'.",
@@ -200,13 +200,13 @@ Deno.test("leaf usage: neither extension fails with the exact Python message", a
 Deno.test("leaf usage: keyUsage without digitalSignature falls back to EKU", async () => {
   const keyAgreementOnly = new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyAgreement, true);
   const withEku = await mintLeaf({ keyUsage: false, extensions: [keyAgreementOnly] });
-  assert.deepEqual(leafUsageAllowsSigning(withEku.cert), { allowed: true, warnings: [] });
+  assert.deepEqual(leafUsageAllowsSigning(withEku.certDer), { allowed: true, warnings: [] });
   const withoutEku = await mintLeaf({
     keyUsage: false,
     codeSigning: false,
     extensions: [keyAgreementOnly],
   });
-  assert.deepEqual(leafUsageAllowsSigning(withoutEku.cert), {
+  assert.deepEqual(leafUsageAllowsSigning(withoutEku.certDer), {
     allowed: false,
     warnings: ["Certificate does not specify 'ExtendedKeyUsage'."],
   });
