@@ -7,8 +7,7 @@
  */
 
 import { HelpRequested, UsageError } from "./args.ts";
-import { createContext } from "./context.ts";
-import { digestCommand } from "./digest.ts";
+import { type CliContext, createContext } from "./context.ts";
 import { type CliIo, LOG_LEVELS, Logger, type LogLevel, processIo } from "./io.ts";
 import { PROGRAM, VERSION } from "./version.ts";
 
@@ -31,10 +30,13 @@ Commands:
 Run '${PROGRAM} COMMAND --help' for a command's options.
 `;
 
-type Command = (args: readonly string[], ctx: ReturnType<typeof createContext>) => Promise<number>;
+type Command = (args: readonly string[], ctx: CliContext) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  digest: digestCommand,
+// Loaded on demand so that --help and --version start without the hashing and
+// crypto modules (and never load the Sigstore packages). Static specifiers keep
+// them visible to `deno compile` and to remote runs.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  digest: async () => (await import("./digest.ts")).digestCommand,
 };
 
 /**
@@ -73,8 +75,9 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
     }
     const name = args[i];
     if (name === undefined) throw new UsageError("Missing command.", USAGE);
-    const command = COMMANDS[name.replaceAll("_", "-")];
-    if (!command) throw new UsageError(`No such command '${name}'.`, USAGE);
+    const load = COMMANDS[name.replaceAll("_", "-")];
+    if (!load) throw new UsageError(`No such command '${name}'.`, USAGE);
+    const command = await load();
     return await command(args.slice(i + 1), createContext(io, new Logger(io, level)));
   } catch (e) {
     if (e instanceof HelpRequested) {
