@@ -37,6 +37,8 @@ type Command = (args: readonly string[], ctx: CliContext) => Promise<number>;
 // them visible to `deno compile` and to remote runs.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   digest: async () => (await import("./digest.ts")).digestCommand,
+  sign: async () => (await import("./sign.ts")).signCommand,
+  verify: async () => (await import("./verify.ts")).verifyCommand,
 };
 
 /**

@@ -183,6 +183,22 @@ export class HashingConfig {
     return this;
   }
 
+  /** An independent copy: later changes to either do not affect the other. */
+  clone(): HashingConfig {
+    const c = new HashingConfig();
+    c.#method = this.#method;
+    c.#chunkSize = this.#chunkSize;
+    c.#maxWorkers = this.#maxWorkers;
+    c.#extraRecorded = [...this.#extraRecorded];
+    c.#ignored = [...this.#ignored];
+    c.#ignoreGit = this.#ignoreGit;
+    c.#allowSymlinks = this.#allowSymlinks;
+    c.#engine = this.#engine;
+    c.#onWarning = this.#onWarning;
+    c.#onProgress = this.#onProgress;
+    return c;
+  }
+
   /** The worker count requested with `maxWorkers`, if any. */
   get maxWorkers(): number | undefined {
     return this.#maxWorkers;

@@ -51,7 +51,13 @@ export function compareItems(a: ManifestItem, b: ManifestItem): number {
 }
 
 /** Per-resource algorithm string for a content hash under a serialization (§1.7). */
-export function resourceAlgorithm(serialization: Serialization): string {
+export function resourceAlgorithm(
+  serialization: {
+    readonly method: "files" | "shards";
+    readonly hashType: string;
+    readonly shardSize?: number;
+  },
+): string {
   return serialization.method === "shards"
     ? `${serialization.hashType}-sharded-${serialization.shardSize}`
     : serialization.hashType;

@@ -1,0 +1,139 @@
+/**
+ * The signing methods as the command line offers them (§7.1): the method
+ * word after `sign`/`verify`, each method's options, and their translation
+ * into library configuration calls. No signing logic lives here.
+ *
+ * @module
+ */
+
+import type { SigningConfig } from "../signing/signing_config.ts";
+import type { VerifyingConfig } from "../verifying/verifying_config.ts";
+import { type OptionSpecs, type OptionValues, requireString, UsageError } from "./args.ts";
+
+/** Method words accepted after `sign`/`verify`. */
+export const METHOD_WORDS = [
+  "sigstore",
+  "key",
+  "certificate",
+  "pkcs11-key",
+  "pkcs11-certificate",
+] as const;
+
+/** One method word. */
+export type MethodWord = typeof METHOD_WORDS[number];
+
+/** How one method appears on the command line. */
+export interface CliMethod {
+  /** Options of `sign <method>`. */
+  readonly signOptions: OptionSpecs;
+  /** Options of `verify <method>`. */
+  readonly verifyOptions: OptionSpecs;
+  /** One paragraph for help. */
+  readonly description: string;
+  /** Applies `sign` option values to the library configuration. */
+  configureSigner(values: OptionValues, config: SigningConfig, usage: string): Promise<void>;
+  /** Applies `verify` option values to the library configuration. */
+  configureVerifier(values: OptionValues, config: VerifyingConfig, usage: string): Promise<void>;
+}
+
+const CERTIFICATE_CHAIN = {
+  type: "string",
+  multiple: true,
+  metavar: "PATH",
+  help: "PEM file with one or more certificates",
+} as const;
+
+const strings = (values: OptionValues, name: string) =>
+  (values[name] as string[] | undefined) ?? [];
+const optional = (values: OptionValues, name: string) => values[name] as string | undefined;
+
+const key: CliMethod = {
+  description:
+    "Sign with an elliptic-curve private key (P-256, P-384, P-521); verify with its public key.",
+  signOptions: {
+    "private-key": {
+      type: "string",
+      metavar: "PATH",
+      help: "PEM private key, SEC1 or PKCS#8 (required)",
+    },
+    password: { type: "string", metavar: "TEXT", help: "Password of an encrypted private key" },
+  },
+  verifyOptions: {
+    "public-key": { type: "string", metavar: "PATH", help: "PEM public key (required)" },
+  },
+  async configureSigner(values, config, usage) {
+    await config.useEllipticKeySigner({
+      privateKey: requireString(values, "private-key", usage),
+      password: optional(values, "password"),
+    });
+  },
+  async configureVerifier(values, config, usage) {
+    await config.useEllipticKeyVerifier({ publicKey: requireString(values, "public-key", usage) });
+  },
+};
+
+const certificate: CliMethod = {
+  description:
+    "Sign with a private key and its X.509 certificate chain; verify against trusted CA certificates.",
+  signOptions: {
+    "private-key": {
+      type: "string",
+      metavar: "PATH",
+      help: "PEM private key of the signing certificate (required)",
+    },
+    "signing-certificate": {
+      type: "string",
+      metavar: "PATH",
+      help: "PEM signing certificate (required)",
+    },
+    "certificate-chain": {
+      ...CERTIFICATE_CHAIN,
+      help: "PEM intermediates to include in the signature",
+    },
+  },
+  verifyOptions: {
+    "certificate-chain": {
+      ...CERTIFICATE_CHAIN,
+      help: "PEM trusted root certificates (default: the system's roots)",
+    },
+    "log-fingerprints": {
+      type: "boolean",
+      help: "Log the SHA-256 fingerprints of all certificates",
+    },
+  },
+  async configureSigner(values, config, usage) {
+    await config.useCertificateSigner({
+      privateKey: requireString(values, "private-key", usage),
+      signingCertificate: requireString(values, "signing-certificate", usage),
+      certificateChain: strings(values, "certificate-chain"),
+    });
+  },
+  async configureVerifier(values, config) {
+    await config.useCertificateVerifier({
+      certificateChain: strings(values, "certificate-chain"),
+      logFingerprints: values["log-fingerprints"] === true,
+    });
+  },
+};
+
+const CLI_METHODS: Partial<Record<MethodWord, CliMethod>> = { key, certificate };
+
+/**
+ * Splits `sign`/`verify` arguments into the method and its arguments: a
+ * leading method word selects the method; otherwise Sigstore gets all tokens
+ * (§7.1).
+ *
+ * @throws {UsageError} for a method this tool does not offer (PKCS #11).
+ */
+export function selectMethod(
+  args: readonly string[],
+  usage: string,
+): { name: MethodWord; method: CliMethod; rest: readonly string[] } {
+  const first = args[0] as MethodWord;
+  const name: MethodWord = (METHOD_WORDS as readonly string[]).includes(first) ? first : "sigstore";
+  const method = CLI_METHODS[name];
+  if (!method) {
+    throw new UsageError(`The method '${name}' is not supported by this tool.`, usage);
+  }
+  return { name, method, rest: name === first ? args.slice(1) : args };
+}

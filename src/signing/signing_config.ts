@@ -1,0 +1,87 @@
+/**
+ * The signing configuration (Python `model_signing.signing.Config`, §8):
+ * which method signs and how the model is hashed.
+ *
+ * @example
+ * ```ts
+ * import { SigningConfig } from "./signing_config.ts";
+ * await new SigningConfig()
+ *   .useEllipticKeySigner({ privateKey: "key.pem" })
+ *   .sign("path/to/model", "model.sig");
+ * ```
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+import { assertNotEmpty, HashingConfig } from "../manifest/hashing_config.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import { serializeBundle } from "../statement/bundle.ts";
+import { buildStatement } from "../statement/statement.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { CertificateSigner } from "./certificate_signer.ts";
+import { EllipticKeySigner } from "./key_signer.ts";
+import type { PayloadSigner } from "./types.ts";
+
+/** Which signer, and how the model is hashed. Setters chain. */
+export class SigningConfig {
+  #hashing: HashingConfig = new HashingConfig();
+  #signer: PayloadSigner | undefined;
+
+  /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
+  setHashingConfig(config: HashingConfig): this {
+    this.#hashing = config;
+    return this;
+  }
+
+  /** Sign with any {@linkcode PayloadSigner}. */
+  useSigner(signer: PayloadSigner): this {
+    this.#signer = signer;
+    return this;
+  }
+
+  /**
+   * Sign with an EC private key (PEM, SEC1 or PKCS#8, optionally encrypted).
+   * The key is loaded and checked now.
+   *
+   * @throws {KeyError}
+   */
+  useEllipticKeySigner(options: { privateKey: string; password?: string }): this {
+    return this.useSigner(EllipticKeySigner.fromFile(options.privateKey, options.password));
+  }
+
+  /**
+   * Sign with a private key and its certificate; `certificateChain` files are
+   * included in the signature after the signing certificate.
+   *
+   * @throws {KeyError | CertificateError}
+   */
+  useCertificateSigner(options: {
+    privateKey: string;
+    signingCertificate: string;
+    certificateChain?: readonly string[];
+    password?: string;
+  }): this {
+    return this.useSigner(CertificateSigner.fromFiles(options));
+  }
+
+  /**
+   * Hashes the model, signs the statement and writes the signature to
+   * `signaturePath` atomically. The library does not leave the signature
+   * file out of the hashing by itself: add it to the hashing config's ignored
+   * paths when it lies inside the model (the CLI does).
+   *
+   * @returns the signed manifest.
+   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   */
+  async sign(modelPath: string, signaturePath: string): Promise<Manifest> {
+    if (!this.#signer) {
+      throw new ConfigError("signer", "Attempting to sign with no configured signer");
+    }
+    const manifest = await this.#hashing.hash(modelPath);
+    assertNotEmpty(manifest, modelPath);
+    const bundle = await this.#signer.sign(buildStatement(manifest));
+    writeFileAtomic(signaturePath, serializeBundle(bundle));
+    return manifest;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The verifying configuration (Python `model_signing.verifying.Config`, §8).
+ *
+ * @example
+ * ```ts
+ * import { VerifyingConfig } from "./verifying_config.ts";
+ * await new VerifyingConfig()
+ *   .useEllipticKeyVerifier({ publicKey: "key.pub" })
+ *   .verify("path/to/model", "model.sig"); // throws on any failure
+ * ```
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+import type { HashingConfig } from "../manifest/hashing_config.ts";
+import type { BundleVerifier } from "../signing/types.ts";
+import type { ExpectedManifest } from "../statement/statement.ts";
+import { CertificateVerifier } from "./certificate_verifier.ts";
+import { EllipticKeyVerifier, type VerificationLog } from "./key_verifier.ts";
+import { verifyModel } from "./pipeline.ts";
+
+/** Which verifier, which files count, and where log lines go. Setters chain. */
+export class VerifyingConfig {
+  #hashing: HashingConfig | undefined;
+  #verifier: BundleVerifier | undefined;
+  #ignoreUnsigned = false;
+  #log: VerificationLog = () => {};
+
+  /**
+   * Take ignored paths, the symlink policy and worker count from `config`.
+   * The hashing method and algorithm always come from the signature (§5.5).
+   */
+  setHashingConfig(config: HashingConfig): this {
+    this.#hashing = config;
+    return this;
+  }
+
+  /** Check only the files the signature lists; other local files are ignored. */
+  setIgnoreUnsignedFiles(ignore: boolean): this {
+    this.#ignoreUnsigned = ignore;
+    return this;
+  }
+
+  /** Receive INFO and WARNING lines (fingerprints, old-format notices). Set it before `use*`. */
+  setLogHandler(log: VerificationLog): this {
+    this.#log = log;
+    return this;
+  }
+
+  /** Verify with any {@linkcode BundleVerifier}. */
+  useVerifier(verifier: BundleVerifier): this {
+    this.#verifier = verifier;
+    return this;
+  }
+
+  /**
+   * Verify key-method signatures with a PEM public key.
+   *
+   * @throws {KeyError}
+   */
+  useEllipticKeyVerifier(options: { publicKey: string }): this {
+    return this.useVerifier(
+      EllipticKeyVerifier.fromFile(options.publicKey, (l, m) => this.#log(l, m)),
+    );
+  }
+
+  /**
+   * Verify certificate-method signatures against the CA certificates in
+   * `certificateChain` (default: the system's roots).
+   *
+   * @throws {CertificateError}
+   */
+  useCertificateVerifier(
+    options: { certificateChain?: readonly string[]; logFingerprints?: boolean } = {},
+  ): this {
+    return this.useVerifier(
+      new CertificateVerifier({ ...options, log: (l, m) => this.#log(l, m) }),
+    );
+  }
+
+  /**
+   * Verifies the model against the signature.
+   *
+   * @returns what the signature promised, which the model matches.
+   * @throws {ModelSigningError} subclasses on any failure.
+   */
+  verify(modelPath: string, signaturePath: string): Promise<ExpectedManifest> {
+    if (!this.#verifier) {
+      throw new ConfigError("verifier", "Attempting to verify with no configured verifier");
+    }
+    return verifyModel(modelPath, signaturePath, this.#verifier, {
+      hashing: this.#hashing,
+      ignoreUnsignedFiles: this.#ignoreUnsigned,
+    });
+  }
+}
