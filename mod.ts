@@ -14,6 +14,19 @@
  * console.log(manifest.rootDigestString()); // sha256:…
  * ```
  *
+ * Signing and verifying with an elliptic-curve key:
+ *
+ * ```ts
+ * import { SigningConfig, VerifyingConfig } from "./mod.ts";
+ *
+ * await new SigningConfig()
+ *   .useEllipticKeySigner({ privateKey: "key.pem" })
+ *   .sign("path/to/model", "model.sig");
+ * await new VerifyingConfig()
+ *   .useEllipticKeyVerifier({ publicKey: "key.pub" })
+ *   .verify("path/to/model", "model.sig"); // throws a ModelSigningError on any failure
+ * ```
+ *
  * @module
  */
 
@@ -45,3 +58,37 @@ export type {
   PayloadSigner,
   VerifiedPayload,
 } from "./src/signing/types.ts";
+export { SigningConfig } from "./src/signing/signing_config.ts";
+export { EllipticKeySigner } from "./src/signing/key_signer.ts";
+export {
+  CertificateSigner,
+  type CertificateSignerFiles,
+} from "./src/signing/certificate_signer.ts";
+export { publicKeyHint } from "./src/signing/keys.ts";
+export { VerifyingConfig } from "./src/verifying/verifying_config.ts";
+export { EllipticKeyVerifier, type VerificationLog } from "./src/verifying/key_verifier.ts";
+export {
+  CertificateVerifier,
+  type CertificateVerifierOptions,
+} from "./src/verifying/certificate_verifier.ts";
+export {
+  compareManifests,
+  verifyModel,
+  type VerifyModelOptions,
+} from "./src/verifying/pipeline.ts";
+export {
+  buildStatement,
+  type ExpectedItem,
+  type ExpectedManifest,
+  type ExpectedSerialization,
+  parseStatement,
+  PAYLOAD_TYPE,
+  PREDICATE_TYPE,
+} from "./src/statement/statement.ts";
+export { legacyPae, pae } from "./src/statement/dsse.ts";
+export {
+  type DsseBundle,
+  parseBundle,
+  readDsseBundle,
+  serializeBundle,
+} from "./src/statement/bundle.ts";

@@ -33,6 +33,7 @@ export class CertificateSigner implements PayloadSigner {
   readonly #certificates: readonly Uint8Array[];
 
   /**
+   * Pairs a private key with its certificate and chain.
    * @param privateKey The signing key.
    * @param certificatesDer Signing certificate first, then the chain.
    * @throws {KeyError} when the certificate's public key is not the private key's.
@@ -60,7 +61,7 @@ export class CertificateSigner implements PayloadSigner {
     return new CertificateSigner(key, [leaf, ...chain]);
   }
 
-  /** @inheritdoc */
+  /** Signs the statement bytes and returns the certificate bundle (§4.3). */
   sign(payload: Uint8Array): Promise<BundleJson> {
     const signature = signEcdsa(this.#key, pae(PAYLOAD_TYPE, payload));
     return Promise.resolve(certificateBundle(payload, signature, this.#certificates));

@@ -30,7 +30,7 @@ export class EllipticKeySigner implements PayloadSigner {
     return new EllipticKeySigner(loadPrivateKey(path, password));
   }
 
-  /** @inheritdoc */
+  /** Signs the statement bytes and returns the key bundle (§4.2). */
   sign(payload: Uint8Array): Promise<BundleJson> {
     const signature = signEcdsa(this.#key, pae(PAYLOAD_TYPE, payload));
     return Promise.resolve(keyBundle(payload, signature, publicKeyHint(this.#key)));

@@ -55,7 +55,7 @@ export class CertificateVerifier implements BundleVerifier {
     }
   }
 
-  /** @inheritdoc */
+  /** Checks the chain and the signature and returns the signed payload. */
   async verify(bundle: BundleJson): Promise<VerifiedPayload> {
     const b = readDsseBundle(bundle);
     if (b.material.kind !== "x509CertificateChain") {

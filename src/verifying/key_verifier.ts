@@ -42,7 +42,7 @@ export class EllipticKeyVerifier implements BundleVerifier {
     return new EllipticKeyVerifier(loadPublicKey(path), log);
   }
 
-  /** @inheritdoc */
+  /** Checks the bundle against the public key and returns the signed payload. */
   verify(bundle: BundleJson): Promise<VerifiedPayload> {
     const b = readDsseBundle(bundle);
     if (b.material.kind === "publicKey" && b.material.hint !== undefined) {
