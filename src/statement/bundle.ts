@@ -127,7 +127,10 @@ export function bytesAt(obj: Record<string, unknown>, key: string, where: string
  */
 export function checkBundleSize(size: number, path: string): void {
   if (size > MAX_BUNDLE_BYTES) {
-    throw new BundleFormatError("", `Signature '${path}' is ${size} bytes; more than ${MAX_BUNDLE_BYTES} is not a signature.`);
+    throw new BundleFormatError(
+      "",
+      `Signature '${path}' is ${size} bytes; more than ${MAX_BUNDLE_BYTES} is not a signature.`,
+    );
   }
 }
 
