@@ -8,7 +8,15 @@
 
 import type { SigningConfig } from "../signing/signing_config.ts";
 import type { VerifyingConfig } from "../verifying/verifying_config.ts";
-import { type OptionSpecs, type OptionValues, requireString, UsageError } from "./args.ts";
+import {
+  type CommandSpec,
+  HelpRequested,
+  type OptionSpecs,
+  type OptionValues,
+  parseCommand,
+  requireString,
+  UsageError,
+} from "./args.ts";
 
 /** Method words accepted after `sign`/`verify`. */
 export const METHOD_WORDS = [
@@ -136,4 +144,45 @@ export function selectMethod(
     throw new UsageError(`The method '${name}' is not supported by this tool.`, usage);
   }
   return { name, method, rest: name === first ? args.slice(1) : args };
+}
+
+/** What {@linkcode parseMethodCommand} needs to know about `sign` or `verify`. */
+export interface MethodCommand {
+  /** `sign` or `verify`. */
+  readonly verb: "sign" | "verify";
+  /** Help of the command without a method word. */
+  readonly groupHelp: string;
+  /** Options every method takes. */
+  readonly common: OptionSpecs;
+  /** The method's own options. */
+  readonly methodOptions: (method: CliMethod) => OptionSpecs;
+  /** Text added to each method's description in help. */
+  readonly descriptionTail: string;
+}
+
+/**
+ * Parses `sign`/`verify` arguments: no arguments is a usage error, a leading
+ * `--help` shows the command's help, otherwise the method is selected and
+ * its options parsed.
+ *
+ * @throws {UsageError | HelpRequested}
+ */
+export function parseMethodCommand(args: readonly string[], command: MethodCommand): {
+  method: CliMethod;
+  spec: CommandSpec;
+  values: OptionValues;
+  modelPath: string;
+} {
+  const usage = `model_signing ${command.verb} [sigstore|key|certificate] [OPTIONS] MODEL_PATH`;
+  if (args.length === 0) throw new UsageError("Missing method or MODEL_PATH.", usage);
+  if (args[0] === "-h" || args[0] === "--help") throw new HelpRequested(command.groupHelp);
+  const { name, method, rest } = selectMethod(args, usage);
+  const spec: CommandSpec = {
+    usage: `model_signing ${command.verb} ${name} [OPTIONS] MODEL_PATH`,
+    description: `${method.description}\n${command.descriptionTail}`,
+    options: { ...command.common, ...command.methodOptions(method) },
+    positionals: 1,
+  };
+  const { values, positionals } = parseCommand(rest, spec);
+  return { method, spec, values, modelPath: positionals[0] };
 }

@@ -7,15 +7,9 @@
  */
 
 import { SigningConfig } from "../signing/signing_config.ts";
-import {
-  type CommandSpec,
-  HelpRequested,
-  type OptionSpecs,
-  parseCommand,
-  UsageError,
-} from "./args.ts";
+import type { OptionSpecs } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { selectMethod } from "./methods.ts";
+import { parseMethodCommand } from "./methods.ts";
 import {
   hashingConfigFromCli,
   MODEL_SELECTION_OPTIONS,
@@ -23,9 +17,7 @@ import {
   SERIALIZATION_OPTIONS,
 } from "./model_options.ts";
 
-const USAGE = "model_signing sign [sigstore|key|certificate] [OPTIONS] MODEL_PATH";
-
-const GROUP_HELP = `Usage: ${USAGE}
+const GROUP_HELP = `Usage: model_signing sign [sigstore|key|certificate] [OPTIONS] MODEL_PATH
 
 Sign a model. The method word is optional; without it, Sigstore keyless signing is used.
 
@@ -50,18 +42,14 @@ const COMMON: OptionSpecs = {
 
 /** Runs `sign`; returns the exit status. */
 export async function signCommand(args: readonly string[], ctx: CliContext): Promise<number> {
-  if (args.length === 0) throw new UsageError("Missing method or MODEL_PATH.", USAGE);
-  if (args[0] === "-h" || args[0] === "--help") throw new HelpRequested(GROUP_HELP);
-  const { name, method, rest } = selectMethod(args, USAGE);
-  const spec: CommandSpec = {
-    usage: `model_signing sign ${name} [OPTIONS] MODEL_PATH`,
-    description: method.description +
-      "\nFiles are hashed whole with SHA-256 unless --hash-algorithm or --shard-size say otherwise.",
-    options: { ...COMMON, ...method.signOptions },
-    positionals: 1,
-  };
-  const { values, positionals } = parseCommand(rest, spec);
-  const [modelPath] = positionals;
+  const { method, spec, values, modelPath } = parseMethodCommand(args, {
+    verb: "sign",
+    groupHelp: GROUP_HELP,
+    common: COMMON,
+    methodOptions: (m) => m.signOptions,
+    descriptionTail:
+      "Files are hashed whole with SHA-256 unless --hash-algorithm or --shard-size say otherwise.",
+  });
   const signature = (values.signature as string | undefined) ?? "model.sig";
   const hashing = hashingConfigFromCli(values, modelPath, spec.usage, [signature])
     .setWarningHandler((m) => ctx.log.warning(m))

@@ -6,21 +6,12 @@
  */
 
 import { VerifyingConfig } from "../verifying/verifying_config.ts";
-import {
-  type CommandSpec,
-  HelpRequested,
-  type OptionSpecs,
-  parseCommand,
-  requireString,
-  UsageError,
-} from "./args.ts";
+import { type OptionSpecs, requireString } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { selectMethod } from "./methods.ts";
+import { parseMethodCommand } from "./methods.ts";
 import { hashingConfigFromCli, MODEL_SELECTION_OPTIONS, RUN_OPTIONS } from "./model_options.ts";
 
-const USAGE = "model_signing verify [sigstore|key|certificate] [OPTIONS] MODEL_PATH";
-
-const GROUP_HELP = `Usage: ${USAGE}
+const GROUP_HELP = `Usage: model_signing verify [sigstore|key|certificate] [OPTIONS] MODEL_PATH
 
 Verify a model's signature. The method word is optional; without it, Sigstore is used.
 
@@ -50,17 +41,13 @@ const DESCRIPTION_TAIL = [
 
 /** Runs `verify`; returns the exit status. */
 export async function verifyCommand(args: readonly string[], ctx: CliContext): Promise<number> {
-  if (args.length === 0) throw new UsageError("Missing method or MODEL_PATH.", USAGE);
-  if (args[0] === "-h" || args[0] === "--help") throw new HelpRequested(GROUP_HELP);
-  const { name, method, rest } = selectMethod(args, USAGE);
-  const spec: CommandSpec = {
-    usage: `model_signing verify ${name} [OPTIONS] MODEL_PATH`,
-    description: `${method.description}\n${DESCRIPTION_TAIL}`,
-    options: { ...COMMON, ...method.verifyOptions },
-    positionals: 1,
-  };
-  const { values, positionals } = parseCommand(rest, spec);
-  const [modelPath] = positionals;
+  const { method, spec, values, modelPath } = parseMethodCommand(args, {
+    verb: "verify",
+    groupHelp: GROUP_HELP,
+    common: COMMON,
+    methodOptions: (m) => m.verifyOptions,
+    descriptionTail: DESCRIPTION_TAIL,
+  });
   const signature = requireString(values, "signature", spec.usage);
   const hashing = hashingConfigFromCli(values, modelPath, spec.usage, [signature])
     .setWarningHandler((m) => ctx.log.warning(m))
