@@ -1,6 +1,7 @@
 // The ways the program is shipped: from a URL, installed with `deno install`,
 // run from outside the repository, and the compile script's runtime check.
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { ROOT } from "../cli.ts";
@@ -17,6 +18,37 @@ async function deno(args: string[], options: { cwd: string; env?: Record<string,
     stdin: "null",
   }).output();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Writes a throwaway P-256 key pair into `dir` and returns the two paths. */
+function keyPair(dir: string): { key: string; pub: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const key = nodePath.join(dir, "key.pem");
+  const pub = nodePath.join(dir, "key.pub");
+  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  return { key, pub };
+}
+
+/** Signs and verifies `model` with `run` (the program under test), then checks a tampered model fails. */
+async function keyRoundTrip(
+  run: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>,
+  dir: string,
+  model: string,
+): Promise<void> {
+  const { key, pub } = keyPair(dir);
+  const sig = nodePath.join(dir, "model.sig");
+  const signed = await run(["sign", "key", "--private-key", key, "--signature", sig, model]);
+  assert.equal(signed.stdout, "Signing succeeded\n", signed.stderr);
+  const verified = await run(["verify", "key", "--public-key", pub, "--signature", sig, model]);
+  assert.equal(verified.stdout, "Verification succeeded\n", verified.stderr);
+  Deno.writeTextFileSync(nodePath.join(model, "w.bin"), "tampered");
+  const tampered = await run(["verify", "key", "--public-key", pub, "--signature", sig, model]);
+  assert.equal(tampered.code, 1);
+  assert.match(
+    tampered.stderr,
+    /^Verification failed with error: Signature mismatch: Hash mismatch for 'w\.bin'/,
+  );
 }
 
 function smallModel(root: string): string {
@@ -53,6 +85,13 @@ Deno.test("deno run <url>/main.ts works without the repository's deno.json", asy
   );
   assert.equal(digest.code, 0, digest.stderr);
   assert.equal(digest.stdout, await EXPECTED_DIGEST(model));
+  const writable = [...perms, "--allow-write"];
+  await keyRoundTrip(
+    (args) =>
+      deno(["run", "--quiet", ...writable, `${server.url}/main.ts`, ...args], { cwd: tmp.path }),
+    tmp.path,
+    model,
+  );
 });
 
 Deno.test("deno install -g -n model_signing from a URL into a temporary root", async () => {
@@ -93,19 +132,38 @@ Deno.test("deno install -g -n model_signing from a URL into a temporary root", a
 Deno.test("the CLI runs from a directory outside the repository (no deno.json found)", async () => {
   using tmp = tempDir();
   const model = smallModel(tmp.path);
-  const r = await deno([
-    "run",
-    "--quiet",
-    "--allow-read",
-    "--allow-env",
-    nodePath.join(ROOT, "main.ts"),
-    "digest",
-    "model",
-  ], {
-    cwd: tmp.path,
-  });
+  const perms = ["--allow-read", "--allow-write", "--allow-env"];
+  const run = (args: string[]) =>
+    deno(["run", "--quiet", ...perms, nodePath.join(ROOT, "main.ts"), ...args], { cwd: tmp.path });
+  const r = await run(["digest", "model"]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, await EXPECTED_DIGEST(model));
+  await keyRoundTrip(run, tmp.path, model);
+});
+
+Deno.test({
+  name:
+    "compile script: with DENORT_BIN, the executable signs and verifies from outside the repository",
+  ignore: !Deno.env.get("DENORT_BIN"), // no denort can be downloaded here; runs where one is provided
+  async fn() {
+    const built = await deno(["run", "--allow-all", nodePath.join(ROOT, "scripts", "compile.ts")], {
+      cwd: ROOT,
+    });
+    assert.equal(built.code, 0, built.stderr);
+    const binary = built.stdout.trim().split("\n").at(-1)!;
+    const sum = Deno.readTextFileSync(`${binary}.sha256`).split(" ")[0];
+    assert.match(sum, /^[0-9a-f]{64}$/);
+    using tmp = tempDir();
+    const model = smallModel(tmp.path);
+    await keyRoundTrip(
+      async (args) => {
+        const out = await new Deno.Command(binary, { args, cwd: tmp.path, stdin: "null" }).output();
+        return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+      },
+      tmp.path,
+      model,
+    );
+  },
 });
 
 Deno.test({
