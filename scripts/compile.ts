@@ -40,6 +40,20 @@ export const PERMISSIONS = [
 const ROOT = nodePath.resolve(import.meta.dirname!, "..");
 const DIST = nodePath.join(ROOT, "dist");
 
+/**
+ * Worker modules: `deno compile` embeds only the static module graph, and a
+ * worker's module is not part of it, so each `src/**\/*_worker.ts` is included.
+ */
+function workerModules(dir = nodePath.join(ROOT, "src")): string[] {
+  const found: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = nodePath.join(dir, entry.name);
+    if (entry.isDirectory) found.push(...workerModules(path));
+    else if (entry.name.endsWith("_worker.ts")) found.push(path);
+  }
+  return found;
+}
+
 function hostTarget(): string {
   const { arch, os } = Deno.build;
   const target = TARGETS.find((t) =>
@@ -64,6 +78,7 @@ async function compile(target: string): Promise<string> {
       "compile",
       "--quiet",
       ...PERMISSIONS,
+      ...workerModules().flatMap((w) => ["--include", w]),
       "--target",
       target,
       "--output",
