@@ -64,9 +64,10 @@ export function hashFdRange(
 }
 
 /**
- * Opens `task.path`, checks that its size still is at least `expectedSize`, and hashes the range.
+ * Opens `task.path`, checks that it is still a regular file of `expectedSize` bytes, hashes the
+ * range, and checks that size and modification time did not change meanwhile.
  *
- * @throws {ModelPathError} when the file cannot be opened or read, or changed size.
+ * @throws {ModelPathError} when the file disappeared, cannot be opened or read, or changed.
  */
 export function hashRangeTask(
   task: RangeTask,
@@ -78,26 +79,44 @@ export function hashRangeTask(
   try {
     fd = openSync(task.path, "r");
   } catch (e) {
-    throw new ModelPathError(task.path, `Cannot read '${task.path}': ${describeFsError(e)}`, {
-      cause: e,
-    });
+    const reason = describeFsError(e) === "no such file or directory"
+      ? `File '${task.path}' disappeared while the model was being hashed.`
+      : `Cannot read '${task.path}': ${describeFsError(e)}`;
+    throw new ModelPathError(task.path, reason, { cause: e });
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size !== expectedSize) {
+    const before = fstatSync(fd);
+    if (!before.isFile()) {
       throw new ModelPathError(
         task.path,
-        `File '${task.path}' changed while it was being hashed (size ${expectedSize} became ${size}).`,
+        `File '${task.path}' was replaced by something that is not a regular file while the model was being hashed.`,
       );
     }
+    if (before.size !== expectedSize) {
+      throw new ModelPathError(
+        task.path,
+        `File '${task.path}' changed while it was being hashed (size ${expectedSize} became ${before.size}).`,
+      );
+    }
+    let digest: Uint8Array;
     try {
-      return hashFdRange(fd, task.path, task.start, task.end, newHash, buffer);
+      digest = hashFdRange(fd, task.path, task.start, task.end, newHash, buffer);
     } catch (e) {
       if (e instanceof ModelPathError) throw e;
       throw new ModelPathError(task.path, `Cannot read '${task.path}': ${describeFsError(e)}`, {
         cause: e,
       });
     }
+    // A write during the reads changes the size or the modification time: the
+    // digest may then mix old and new bytes, so it must not be used.
+    const after = fstatSync(fd);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new ModelPathError(
+        task.path,
+        `File '${task.path}' changed while it was being hashed (size or modification time changed).`,
+      );
+    }
+    return digest;
   } finally {
     closeSync(fd);
   }

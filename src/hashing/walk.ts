@@ -22,6 +22,12 @@ export interface ModelFile {
   readonly path: string;
   /** Size in bytes at enumeration time (following symlinks). */
   readonly size: number;
+  /** Device, inode and modification time at enumeration time, to detect a swap or a write. */
+  readonly identity: { readonly dev: number; readonly ino: number; readonly mtimeMs: number };
+}
+
+function identityOf(stat: Stats): ModelFile["identity"] {
+  return { dev: stat.dev, ino: stat.ino, mtimeMs: stat.mtimeMs };
 }
 
 /** How to walk. */
@@ -127,7 +133,7 @@ export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] 
     const { stat, isLink } = inspect(path, options.allowSymlinks);
     if (stat.isFile()) {
       if (isLink) warnIfOutside(path);
-      files.push({ name: rel, path, size: stat.size });
+      files.push({ name: rel, path, size: stat.size, identity: identityOf(stat) });
     } else if (rel === "." || !isLink) {
       for (const name of listDirectory(path)) {
         stack.push(rel === "." ? toPosix(name) : `${rel}/${name}`);
@@ -142,8 +148,9 @@ export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] 
  * `ignore_unsigned_files` mode, §5.6): each goes through the same ignore,
  * symlink and type checks as in a walk; directories add nothing.
  *
- * @throws {ModelPathError} for a name that is absolute or leaves the model, or
- *   that fails a check (a signed file missing locally fails here).
+ * @throws {ModelPathError} for a name that is absolute, leaves the model or
+ *   passes through a symlinked directory, or that fails a check (a signed
+ *   file missing locally fails here).
  */
 export function statNamedFiles(
   modelPath: string,
@@ -152,6 +159,7 @@ export function statNamedFiles(
 ): ModelFile[] {
   const root = normalizeUserPath(modelPath);
   const files: ModelFile[] = [];
+  const checkedDirs = new Set<string>();
   for (const name of names) {
     const parts = name.split("/");
     if (
@@ -164,9 +172,92 @@ export function statNamedFiles(
     }
     const rel = parts.filter((c) => c !== "" && c !== ".").join("/") || ".";
     if (options.ignore.matches(rel)) continue;
+    refuseSymlinkedDirectories(root, rel, checkedDirs);
     const path = joinModelPath(root, rel);
     const { stat } = inspect(path, options.allowSymlinks);
-    if (stat.isFile()) files.push({ name: rel, path, size: stat.size });
+    if (stat.isFile()) files.push({ name: rel, path, size: stat.size, identity: identityOf(stat) });
   }
   return files;
+}
+
+/**
+ * A walk never descends into a symlinked directory, so a signed name must not
+ * reach a file through one either (it could lead out of the model). Checked
+ * with `lstat` only: nothing behind the link is touched.
+ */
+function refuseSymlinkedDirectories(root: string, rel: string, checked: Set<string>): void {
+  const parts = rel.split("/");
+  for (let i = 1; i < parts.length; i++) {
+    const dir = parts.slice(0, i).join("/");
+    if (checked.has(dir)) continue;
+    const path = joinModelPath(root, dir);
+    let isLink = false;
+    try {
+      isLink = lstatSync(path).isSymbolicLink();
+    } catch {
+      // Missing: the file's own check reports it.
+    }
+    if (isLink) {
+      throw new ModelPathError(
+        path,
+        `Refusing signed name '${rel}': '${path}' is a symlink, and files reached through a symlinked directory are not part of the model.`,
+      );
+    }
+    checked.add(dir);
+  }
+}
+
+/**
+ * Re-checks, after hashing, that every file is still the one the walk found
+ * (same device, inode, size and modification time) and that no directory on
+ * its path was replaced by a symlink. Together with the checks around each
+ * read this makes a model that changes while it is hashed an error instead
+ * of a digest of a mix of old and new content or of files outside the model.
+ *
+ * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
+ */
+export function assertUnchanged(modelPath: string, files: readonly ModelFile[]): void {
+  const root = normalizeUserPath(modelPath);
+  let rootReal: string | undefined;
+  const checkedDirs = new Set<string>();
+  for (const f of files) {
+    let now: Stats;
+    try {
+      now = statSync(f.path);
+    } catch (e) {
+      throw new ModelPathError(
+        f.path,
+        `File '${f.path}' disappeared while the model was being hashed.`,
+        { cause: e },
+      );
+    }
+    const was = f.identity;
+    if (
+      now.dev !== was.dev || now.ino !== was.ino || now.size !== f.size ||
+      now.mtimeMs !== was.mtimeMs
+    ) {
+      throw new ModelPathError(
+        f.path,
+        `File '${f.path}' changed or was replaced while the model was being hashed.`,
+      );
+    }
+    const slash = f.name.lastIndexOf("/");
+    const dir = slash > 0 ? f.name.slice(0, slash) : undefined;
+    if (dir === undefined || checkedDirs.has(dir)) continue;
+    const dirPath = joinModelPath(root, dir);
+    rootReal ??= realpathSync(root);
+    let real: string | undefined;
+    try {
+      real = realpathSync(dirPath);
+    } catch {
+      // Gone: reported below as replaced.
+    }
+    if (real !== nodePath.join(rootReal, ...dir.split("/"))) {
+      throw new ModelPathError(
+        dirPath,
+        `Directory '${dirPath}' was replaced while the model was being hashed.`,
+      );
+    }
+    checkedDirs.add(dir);
+  }
 }

@@ -21,7 +21,7 @@ import { createEngine, type HashEngine, type HashJob } from "../hashing/engine.t
 import { DEFAULT_CHUNK_SIZE } from "../hashing/file_range.ts";
 import { GIT_IGNORE_ENTRIES, IgnoreSet, modelRelativeIgnorePaths } from "../hashing/ignore.ts";
 import { modelName } from "../hashing/paths.ts";
-import { type ModelFile, statNamedFiles, walkModel } from "../hashing/walk.ts";
+import { assertUnchanged, type ModelFile, statNamedFiles, walkModel } from "../hashing/walk.ts";
 import { Manifest, type ManifestItem, resourceAlgorithm, type Serialization } from "./manifest.ts";
 
 /** Default shard size of the `shards` method: 10^9 bytes (not 2^30), as in Python. */
@@ -237,6 +237,7 @@ export class HashingConfig {
       chunkSize: this.#chunkSize,
       onBytes: onProgress && ((n) => onProgress({ bytesDone: bytesDone += n, bytesTotal })),
     });
+    assertUnchanged(modelPath, files);
     const items: ManifestItem[] = jobs.map((job, i) => ({
       path: job.name,
       range: this.#method.kind === "shards" ? { start: job.start, end: job.end } : undefined,
