@@ -20,6 +20,19 @@ export type ErrorCode =
   | "SIGSTORE"
   | "OUTPUT";
 
+/**
+ * Messages quote untrusted text (signed names, file names, bundle fields):
+ * escaping control and line-separator characters keeps every message one
+ * line and stops it from driving a terminal.
+ */
+function oneLine(message: string): string {
+  return message.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Base class of every error raised by model-signing. */
 export class ModelSigningError extends Error {
   /** Machine-readable kind of failure. */
@@ -32,7 +45,7 @@ export class ModelSigningError extends Error {
    * @param options Optional cause.
    */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(oneLine(message), options);
     this.code = code;
     this.name = new.target.name;
   }

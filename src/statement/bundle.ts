@@ -10,6 +10,7 @@
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "../signing/types.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
+import { findDuplicateKey } from "./strict_json.ts";
 
 /** The one media type key and certificate bundles carry. */
 export const BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -136,15 +137,17 @@ export function checkBundleSize(size: number, path: string): void {
 
 /**
  * Parses signature file bytes into a bundle object: UTF-8 JSON, one object,
- * at most {@linkcode MAX_BUNDLE_BYTES}.
+ * no key twice in an object, at most {@linkcode MAX_BUNDLE_BYTES}.
  *
  * @throws {BundleFormatError}
  */
 export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
   checkBundleSize(bytes.length, path);
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    value = JSON.parse(text);
   } catch (e) {
     throw new BundleFormatError(
       "",
@@ -153,6 +156,13 @@ export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
   }
   if (!isObject(value)) {
     throw new BundleFormatError("", `Signature '${path}' is not a JSON object.`);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new BundleFormatError(
+      duplicate,
+      `Invalid signature: the key '${duplicate}' appears twice in '${path}'.`,
+    );
   }
   return value;
 }

@@ -9,10 +9,11 @@
 
 import { createHash } from "node:crypto";
 import { PayloadError } from "../errors.ts";
-import { type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
+import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
 import { fromHex, toHex } from "../hashing/hex.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
 import { Double, printProtoJson, type ProtoJsonValue } from "./proto_json.ts";
+import { findDuplicateKey } from "./strict_json.ts";
 
 /** in-toto statement type. */
 export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
@@ -83,6 +84,12 @@ export interface ExpectedManifest {
 
 type Json = unknown;
 
+/** A signed value quoted in a message: bounded, so a hostile statement cannot flood the output. */
+function shown(v: Json): string {
+  const text = typeof v === "string" ? v : JSON.stringify(v) ?? String(v);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 function isObject(v: Json): v is Record<string, Json> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -106,27 +113,42 @@ function stringField(obj: Record<string, Json>, name: string, where: string): st
 }
 
 /**
- * Normalises a signed path as Python's `PurePosixPath` does, and refuses
- * one that could name something outside the model: absolute, with `..`,
- * a backslash or a NUL. (Python would accept them; they can only fail or
- * reach outside, so they are rejected before any file is opened.)
+ * Checks a signed path and returns it. Refused before any file is opened:
+ * names that could reach outside the model (absolute, `..`, a backslash, a
+ * NUL) and names that are not in the canonical form every signer writes
+ * (empty or `.` components, a trailing `/`; `.` alone is the single-file
+ * model), which could otherwise alias another name. Python would normalise
+ * or accept them; none can come from a genuine signer.
  */
 function signedPath(name: string, where: string): string {
+  if (name === ".") return name;
   const parts = name.split("/");
   if (name.startsWith("/") || parts.includes("..") || name.includes("\\") || name.includes("\0")) {
     throw new PayloadError(
       where,
-      `Refusing resource name '${name}': it could point outside the model.`,
+      `Refusing resource name '${shown(name)}': it could point outside the model.`,
     );
   }
-  return parts.filter((p) => p !== "" && p !== ".").join("/") || ".";
+  if (parts.some((p) => p === "" || p === ".")) {
+    throw new PayloadError(
+      where,
+      `Refusing resource name '${shown(name)}': it has an empty or '.' component.`,
+    );
+  }
+  return name;
+}
+
+/** A decimal integer as signers write it: no sign, no leading zero, a safe integer. */
+function offset(text: string): number | undefined {
+  const n = Number(text);
+  return /^(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(n) ? n : undefined;
 }
 
 function resourceKey(
   name: string,
   method: "files" | "shards",
   where: string,
-): { key: string; path: string } {
+): { key: string; path: string; start?: number; end?: number } {
   if (method === "files") {
     const path = signedPath(name, where);
     return { key: path, path };
@@ -135,15 +157,43 @@ function resourceKey(
   if (parts.length !== 3) {
     throw new PayloadError(
       where,
-      `Invalid resource name: expected 3 components separated by \`:\`, got ${name}`,
+      `Invalid resource name: expected 3 components separated by \`:\`, got ${shown(name)}`,
     );
   }
-  const [rawPath, start, end] = parts;
-  if (!/^\d+$/.test(start) || !/^\d+$/.test(end) || Number(start) >= Number(end)) {
-    throw new PayloadError(where, `Invalid shard range in resource name '${name}'.`);
+  const [rawPath, rawStart, rawEnd] = parts;
+  const start = offset(rawStart);
+  const end = offset(rawEnd);
+  if (start === undefined || end === undefined || start >= end) {
+    throw new PayloadError(where, `Invalid shard range in resource name '${shown(name)}'.`);
   }
   const path = signedPath(rawPath, where);
-  return { key: `${path}:${Number(start)}:${Number(end)}`, path };
+  return { key: `${path}:${start}:${end}`, path, start, end };
+}
+
+/**
+ * Every file's shards must be exactly the split the shards method makes:
+ * `[0,N)`, `[N,2N)`, …, last one shorter or equal. Overlaps, gaps and odd
+ * sizes can come only from a hand-made statement.
+ */
+function checkShardLayout(
+  shards: ReadonlyMap<string, { start: number; end: number }[]>,
+  shardSize: number,
+): void {
+  for (const [path, ranges] of shards) {
+    ranges.sort((a, b) => a.start - b.start);
+    ranges.forEach((r, i) => {
+      const last = i === ranges.length - 1;
+      const size = r.end - r.start;
+      if (r.start !== i * shardSize || (last ? size > shardSize : size !== shardSize)) {
+        throw new PayloadError(
+          "predicate.resources",
+          `Invalid shards for '${
+            shown(path)
+          }': ${r.start}:${r.end} is not the split into ${shardSize}-byte shards (overlap, gap or wrong size).`,
+        );
+      }
+    });
+  }
 }
 
 function parseSerialization(predicate: Record<string, Json>): {
@@ -161,14 +211,18 @@ function parseSerialization(predicate: Record<string, Json>): {
   if (method !== "files" && method !== "shards") {
     throw new PayloadError(
       "predicate.serialization.method",
-      `Unknown serialization type ${method}`,
+      `Unknown serialization type ${shown(method)}`,
     );
   }
   let hashType: HashAlgorithm;
+  const rawHashType = stringField(s, "hash_type", "predicate.serialization");
   try {
-    hashType = parseHashAlgorithm(stringField(s, "hash_type", "predicate.serialization"));
-  } catch (e) {
-    throw new PayloadError("predicate.serialization.hash_type", (e as Error).message);
+    hashType = parseHashAlgorithm(rawHashType);
+  } catch {
+    throw new PayloadError(
+      "predicate.serialization.hash_type",
+      `Unknown hash algorithm '${shown(rawHashType)}' in the statement.`,
+    );
   }
   if (typeof field(s, "allow_symlinks", "predicate.serialization") !== "boolean") {
     throw new PayloadError(
@@ -198,7 +252,7 @@ function parseSerialization(predicate: Record<string, Json>): {
 function parseV1(statement: Record<string, Json>): ExpectedManifest {
   const subjects = field(statement, "subject", "statement");
   if (!Array.isArray(subjects) || subjects.length !== 1 || !isObject(subjects[0])) {
-    throw new PayloadError("subject", `Expected only one subject, got ${JSON.stringify(subjects)}`);
+    throw new PayloadError("subject", `Expected only one subject, got ${shown(subjects)}`);
   }
   const subject = subjects[0];
   const modelName = subject.name === undefined ? "" : stringField(subject, "name", "subject[0]");
@@ -225,6 +279,7 @@ function parseV1(statement: Record<string, Json>): ExpectedManifest {
   }
   const root = createHash("sha256");
   const items = new Map<string, ExpectedItem>();
+  const shards = new Map<string, { start: number; end: number }[]>();
   resources.forEach((r, i) => {
     const where = `predicate.resources[${i}]`;
     if (!isObject(r)) throw new PayloadError(where, `Statement field '${where}' is not an object.`);
@@ -232,26 +287,52 @@ function parseV1(statement: Record<string, Json>): ExpectedManifest {
     const itemAlgorithm = stringField(r, "algorithm", where);
     const digest = fromHex(stringField(r, "digest", where));
     if (!digest) {
-      throw new PayloadError(`${where}.digest`, `Resource '${name}' has a digest that is not hex.`);
+      throw new PayloadError(
+        `${where}.digest`,
+        `Resource '${shown(name)}' has a digest that is not hex.`,
+      );
+    }
+    if (digest.length !== DIGEST_SIZE[serialization.hashType]) {
+      throw new PayloadError(
+        `${where}.digest`,
+        `Resource '${
+          shown(name)
+        }' has a ${digest.length}-byte digest; ${serialization.hashType} digests have ${
+          DIGEST_SIZE[serialization.hashType]
+        }.`,
+      );
     }
     if (itemAlgorithm !== algorithm) {
       throw new PayloadError(
         `${where}.algorithm`,
-        `Resource '${name}' uses algorithm '${itemAlgorithm}', but the statement's serialization implies '${algorithm}'.`,
+        `Resource '${shown(name)}' uses algorithm '${
+          shown(itemAlgorithm)
+        }', but the statement's serialization implies '${algorithm}'.`,
       );
     }
-    const { key, path } = resourceKey(name, serialization.method, `${where}.name`);
+    const { key, path, start, end } = resourceKey(name, serialization.method, `${where}.name`);
     if (items.has(key)) {
-      throw new PayloadError(`${where}.name`, `Resource '${name}' appears twice in the statement.`);
+      throw new PayloadError(
+        `${where}.name`,
+        `Resource '${shown(name)}' appears twice in the statement.`,
+      );
+    }
+    if (start !== undefined && end !== undefined) {
+      const list = shards.get(path) ?? [];
+      list.push({ start, end });
+      shards.set(path, list);
     }
     root.update(digest);
     items.set(key, { path, algorithm: itemAlgorithm, digest: toHex(digest) });
   });
+  if (serialization.method === "shards") checkShardLayout(shards, serialization.shardSize);
   const computed = root.digest("hex");
   if (computed !== rootHex) {
     throw new PayloadError(
       "subject[0].digest.sha256",
-      `Manifest is inconsistent. Root digest is ${rootHex}, but the included resources hash to ${computed}`,
+      `Manifest is inconsistent. Root digest is ${
+        shown(rootHex)
+      }, but the included resources hash to ${computed}`,
     );
   }
   return { modelName, items, serialization, ignorePaths };
@@ -278,12 +359,21 @@ function parseLegacy(statement: Record<string, Json>): ExpectedManifest {
     if (!digest) {
       throw new PayloadError(
         `${where}.digest.sha256`,
-        `Subject '${name}' has a digest that is not hex.`,
+        `Subject '${shown(name)}' has a digest that is not hex.`,
       );
     }
     const path = signedPath(name, `${where}.name`);
+    if (digest.length !== DIGEST_SIZE.sha256) {
+      throw new PayloadError(
+        `${where}.digest.sha256`,
+        `Subject '${shown(name)}' has a ${digest.length}-byte digest; sha256 digests have 32.`,
+      );
+    }
     if (items.has(path)) {
-      throw new PayloadError(`${where}.name`, `Subject '${name}' appears twice in the statement.`);
+      throw new PayloadError(
+        `${where}.name`,
+        `Subject '${shown(name)}' appears twice in the statement.`,
+      );
     }
     items.set(path, { path, algorithm: "sha256", digest: toHex(digest) });
   });
@@ -298,7 +388,9 @@ function parseLegacy(statement: Record<string, Json>): ExpectedManifest {
 
 /**
  * Parses verified payload bytes into the manifest they promise (§2.3), with
- * the exact Python error messages where Python has one.
+ * the exact Python error messages where Python has one. Stricter than Python
+ * where only a hand-made statement differs: no duplicate keys, canonical
+ * resource names, the exact shard split, digests of the algorithm's size.
  *
  * @throws {PayloadError} for any payload that is not a consistent statement.
  */
@@ -306,28 +398,37 @@ export function parseStatement(payloadType: string, payload: Uint8Array): Expect
   if (payloadType !== PAYLOAD_TYPE) {
     throw new PayloadError(
       "payloadType",
-      `Expected DSSE payload ${PAYLOAD_TYPE}, but got ${payloadType}`,
+      `Expected DSSE payload ${PAYLOAD_TYPE}, but got ${shown(payloadType)}`,
     );
   }
   let statement: Json;
+  let text: string;
   try {
-    statement = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(payload);
+    statement = JSON.parse(text);
   } catch {
     throw new PayloadError("payload", "The signed payload is not UTF-8 JSON.");
   }
   if (!isObject(statement)) {
     throw new PayloadError("payload", "The signed payload is not a JSON object.");
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new PayloadError(
+      duplicate,
+      `The key '${duplicate}' appears twice in the signed statement.`,
+    );
+  }
   if (statement._type !== STATEMENT_TYPE) {
     throw new PayloadError(
       "_type",
-      `Expected in-toto ${STATEMENT_TYPE} payload, but got ${String(statement._type)}`,
+      `Expected in-toto ${STATEMENT_TYPE} payload, but got ${shown(statement._type)}`,
     );
   }
   if (statement.predicateType === PREDICATE_TYPE) return parseV1(statement);
   if (statement.predicateType === LEGACY_PREDICATE_TYPE) return parseLegacy(statement);
   throw new PayloadError(
     "predicateType",
-    `Predicate type mismatch, expected ${PREDICATE_TYPE}, got ${String(statement.predicateType)}`,
+    `Predicate type mismatch, expected ${PREDICATE_TYPE}, got ${shown(statement.predicateType)}`,
   );
 }
