@@ -1,0 +1,256 @@
+/**
+ * The model folder may change while it is hashed. Every change the hashing
+ * could otherwise absorb silently (a digest of a mix of old and new bytes,
+ * or of a file outside the model) must be an error. Races are made
+ * deterministic: the change is made from inside a hash update or between
+ * the walk and the reads (through the engine hook of the helpers).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { appendFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import * as nodePath from "node:path";
+import { ModelPathError } from "../../src/errors.ts";
+import type { HasherFactory } from "../../src/hashing/algorithms.ts";
+import { hashRangeTask } from "../../src/hashing/file_range.ts";
+import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { tempDir } from "../fixtures.ts";
+import {
+  RecordingEngine,
+  rejection,
+  sha256Hex,
+  signStatement,
+  statementJson,
+  testKey,
+  verifyBundle,
+} from "./helpers.ts";
+
+const SIZE = 64 * 1024;
+
+/** A hasher factory that runs `sideEffect` once, on the first update, then hashes nothing. */
+function meddlingHasher(sideEffect: () => void): HasherFactory {
+  let done = false;
+  return () => ({
+    update: () => {
+      if (!done) {
+        done = true;
+        sideEffect();
+      }
+    },
+    digest: () => new Uint8Array(32),
+  });
+}
+
+function bigFile(dir: string): string {
+  const path = nodePath.join(dir, "weights.bin");
+  writeFileSync(path, new Uint8Array(SIZE).fill(7));
+  return path;
+}
+
+Deno.test("a file that grows while it is hashed is an error", () => {
+  using dir = tempDir();
+  const path = bigFile(dir.path);
+  assert.throws(
+    () =>
+      hashRangeTask(
+        { path, start: 0, end: SIZE },
+        SIZE,
+        meddlingHasher(() => appendFileSync(path, "more")),
+        new Uint8Array(1024),
+      ),
+    (e: unknown) =>
+      e instanceof ModelPathError && /changed while it was being hashed/.test(e.message),
+  );
+});
+
+Deno.test("a file that shrinks while it is hashed is an error", () => {
+  using dir = tempDir();
+  const path = bigFile(dir.path);
+  assert.throws(
+    () =>
+      hashRangeTask(
+        { path, start: 0, end: SIZE },
+        SIZE,
+        meddlingHasher(() => truncateSync(path, 10)),
+        new Uint8Array(1024),
+      ),
+    (e: unknown) =>
+      e instanceof ModelPathError && /changed while it was being hashed/.test(e.message),
+  );
+});
+
+Deno.test("a same-size rewrite while a file is hashed is an error (modification time)", () => {
+  using dir = tempDir();
+  const path = bigFile(dir.path);
+  assert.throws(
+    () =>
+      hashRangeTask(
+        { path, start: 0, end: SIZE },
+        SIZE,
+        meddlingHasher(() => {
+          writeFileSync(path, new Uint8Array(SIZE).fill(9));
+          // The kernel's clock for file times is coarse (milliseconds to
+          // jiffies); a rewrite that lands in the next tick looks like this.
+          const later = new Date(Deno.statSync(path).mtime!.getTime() + 1000);
+          utimesSync(path, later, later);
+        }),
+        new Uint8Array(1024),
+      ),
+    (e: unknown) =>
+      e instanceof ModelPathError && /size or modification time changed/.test(e.message),
+  );
+});
+
+/** parent/model/{a, sub/b}; returns the model path. */
+function model(parent: string): string {
+  const m = nodePath.join(parent, "model");
+  Deno.mkdirSync(nodePath.join(m, "sub"), { recursive: true });
+  Deno.writeTextFileSync(nodePath.join(m, "a"), "file a");
+  Deno.writeTextFileSync(nodePath.join(m, "sub", "b"), "file b");
+  return m;
+}
+
+/** Hashes `m` while `change` runs between the walk and the reads. */
+function hashWithChange(m: string, change: () => void): Promise<unknown> {
+  const engine = new RecordingEngine();
+  engine.beforeHash = change;
+  return new HashingConfig().setEngine(engine).hash(m);
+}
+
+Deno.test("baseline: the race hook changes nothing by itself", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const manifest = await hashWithChange(m, () => {});
+  assert.ok(manifest);
+});
+
+const BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void, RegExp][] = [
+  [
+    "a file that disappears",
+    (m) => Deno.removeSync(nodePath.join(m, "sub", "b")),
+    /'.*sub\/b' disappeared while the model was being hashed/,
+  ],
+  [
+    "a file that changes size",
+    (m) => appendFileSync(nodePath.join(m, "a"), "!"),
+    /'.*\/a' changed while it was being hashed \(size 6 became 7\)/,
+  ],
+  ["a same-size rewrite", (m) => {
+    const p = nodePath.join(m, "a");
+    writeFileSync(p, "FILE A");
+    const later = new Date(Deno.statSync(p).mtime!.getTime() + 1000);
+    utimesSync(p, later, later);
+  }, /'.*\/a' changed or was replaced/],
+  ["a file replaced by another with the same content", (m) => {
+    const p = nodePath.join(m, "a");
+    writeFileSync(`${p}.new`, "file a");
+    Deno.renameSync(`${p}.new`, p);
+  }, /'.*\/a' changed or was replaced/],
+  ["a file replaced by a directory", (m) => {
+    const p = nodePath.join(m, "a");
+    Deno.removeSync(p);
+    Deno.mkdirSync(p);
+  }, /'.*\/a' was replaced by something that is not a regular file/],
+  ["a directory moved out and replaced by a symlink to it", (m, parent) => {
+    const outside = nodePath.join(parent, "moved-out");
+    Deno.renameSync(nodePath.join(m, "sub"), outside);
+    Deno.symlinkSync(outside, nodePath.join(m, "sub"));
+  }, /Directory '.*\/sub' was replaced/],
+  ["a directory replaced by a symlink to a copy outside", (m, parent) => {
+    const outside = nodePath.join(parent, "copy");
+    Deno.mkdirSync(outside);
+    Deno.writeTextFileSync(nodePath.join(outside, "b"), "file b");
+    Deno.removeSync(nodePath.join(m, "sub"), { recursive: true });
+    Deno.symlinkSync(outside, nodePath.join(m, "sub"));
+  }, /'.*sub\/b' changed or was replaced/],
+];
+
+for (const [what, change, expected] of BETWEEN_WALK_AND_READ) {
+  Deno.test(`between walk and read: ${what} is an error`, async () => {
+    using dir = tempDir();
+    const m = model(dir.path);
+    const e = await rejection(() => hashWithChange(m, () => change(m, dir.path)));
+    assert.ok(e instanceof ModelPathError, `${e.name}: ${e.message}`);
+    assert.match(e.message, expected);
+  });
+}
+
+Deno.test("a verification whose model changes while hashed fails, even if the digests would match", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const { privateKey, publicKey } = testKey();
+  const bundle = signStatement(
+    privateKey,
+    statementJson([
+      { name: "a", algorithm: "sha256", digest: sha256Hex("file a") },
+      { name: "sub/b", algorithm: "sha256", digest: sha256Hex("file b") },
+    ]),
+  );
+  await verifyBundle(m, bundle, publicKey); // unchanged: verifies
+  const engine = new RecordingEngine();
+  engine.beforeHash = () => {
+    const outside = nodePath.join(dir.path, "moved-out");
+    Deno.renameSync(nodePath.join(m, "sub"), outside);
+    Deno.symlinkSync(outside, nodePath.join(m, "sub"));
+  };
+  const e = await rejection(() => verifyBundle(m, bundle, publicKey, { engine }));
+  assert.ok(e instanceof ModelPathError, `${e.name}: ${e.message}`);
+});
+
+Deno.test("symlink loops: a self-link is an error, a link to an ancestor is not descended", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const self = nodePath.join(m, "loop");
+  Deno.symlinkSync(self, self);
+  const refused = await rejection(() => new HashingConfig().hash(m));
+  assert.ok(refused instanceof ModelPathError);
+  assert.match(refused.message, /because it is a symlink/);
+  const broken = await rejection(() => new HashingConfig().setAllowSymlinks(true).hash(m));
+  assert.ok(broken instanceof ModelPathError);
+  assert.match(broken.message, /Cannot use '.*loop' as file or directory/);
+  Deno.removeSync(self);
+  // A directory link back up would be an endless tree if it were followed.
+  Deno.symlinkSync("..", nodePath.join(m, "sub", "up"));
+  const manifest = await new HashingConfig().setAllowSymlinks(true).hash(m);
+  assert.deepEqual(manifest.items.map((i) => i.path), ["a", "sub/b"]);
+  const e = await rejection(() =>
+    new HashingConfig().setAllowSymlinks(true).hash(m, { filesToHash: ["sub/up/sub/up/a"] })
+  );
+  assert.ok(e instanceof ModelPathError);
+  assert.match(e.message, /symlinked directory/);
+});
+
+const ROOT = Deno.uid() === 0;
+
+Deno.test({
+  name: "an unreadable file is a ModelPathError naming it" +
+    (ROOT ? " (ignored: tests run as root, and root reads files whatever their mode)" : ""),
+  ignore: ROOT,
+  fn: async () => {
+    using dir = tempDir();
+    const m = model(dir.path);
+    Deno.chmodSync(nodePath.join(m, "a"), 0o000);
+    const e = await rejection(() => new HashingConfig().hash(m));
+    assert.ok(e instanceof ModelPathError);
+    assert.match(e.message, /Cannot read '.*\/a': permission denied/);
+  },
+});
+
+Deno.test({
+  name: "an unlistable directory is a ModelPathError naming it" +
+    (ROOT ? " (ignored: tests run as root, and root lists directories whatever their mode)" : ""),
+  ignore: ROOT,
+  fn: async () => {
+    using dir = tempDir();
+    const m = model(dir.path);
+    Deno.chmodSync(nodePath.join(m, "sub"), 0o000);
+    try {
+      const e = await rejection(() => new HashingConfig().hash(m));
+      assert.ok(e instanceof ModelPathError);
+      assert.match(e.message, /Cannot list directory '.*sub': permission denied/);
+    } finally {
+      Deno.chmodSync(nodePath.join(m, "sub"), 0o755);
+    }
+  },
+});
