@@ -50,6 +50,12 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
       : (e as Error).message;
     throw new OutputError(path, `Cannot write signature '${path}': ${reason}`, { cause: e });
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    // The write is synchronous, so a signal that arrived during it is
+    // delivered only when the event loop runs again: keep listening until
+    // then, or the interrupt would be lost (the file is complete by now, and
+    // the listener's clean-up finds nothing to remove).
+    setTimeout(() => {
+      for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    }, 0);
   }
 }
