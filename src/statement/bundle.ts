@@ -149,9 +149,11 @@ export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     value = JSON.parse(text);
   } catch (e) {
+    // The parser's own message quotes the input; the file may be a key given by mistake.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
     throw new BundleFormatError(
       "",
-      `Signature '${path}' is not valid JSON: ${(e as Error).message}`,
+      `Signature '${path}' is not valid JSON${at ? ` (error at character ${at})` : ""}.`,
     );
   }
   if (!isObject(value)) {
