@@ -195,7 +195,7 @@ Deno.test("a signing certificate that does not match the private key fails at si
   Deno.writeTextFileSync(s.key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
   const message =
     "The public key from the certificate does not match the public key paired with the private key";
-  await assert.rejects(() => sign(s), KeyError, message);
+  await assert.rejects(async () => await sign(s), KeyError, message);
   const r = await runCli(signCliArgs(s));
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim().split("\n").at(-1), `Signing failed with error: ${message}`);
