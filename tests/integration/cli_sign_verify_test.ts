@@ -1,0 +1,374 @@
+// `sign` and `verify` with keys and certificates through the command line (FORMAT.md §7.1):
+// outputs, exit codes, option spellings, where the signature goes and that it is never hashed,
+// recorded hashing methods, and that a failed signing never leaves or damages a signature file.
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import * as nodePath from "node:path";
+import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
+import { type CliResult, runCli } from "../cli.ts";
+import { tempDir } from "../fixtures.ts";
+
+/** A model folder with two files and a key pair beside it. */
+function setup(root: string) {
+  const model = nodePath.join(root, "model");
+  Deno.mkdirSync(nodePath.join(model, "sub"), { recursive: true });
+  Deno.writeTextFileSync(nodePath.join(model, "weights.bin"), "w".repeat(5000));
+  Deno.writeTextFileSync(nodePath.join(model, "sub", "config.json"), "{}");
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const key = nodePath.join(root, "key.pem");
+  Deno.writeTextFileSync(key, privateKey.export({ type: "sec1", format: "pem" }) as string);
+  const pub = nodePath.join(root, "pub.pem");
+  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  return { model, key, pub, sig: nodePath.join(root, "model.sig") };
+}
+
+/** The resource names a signature file promises. */
+function signedNames(signature: string): string[] {
+  const bundle = JSON.parse(Deno.readTextFileSync(signature));
+  const statement = JSON.parse(atob(bundle.dsseEnvelope.payload));
+  return statement.predicate.resources.map((r: { name: string }) => r.name);
+}
+
+function assertSigned(r: CliResult): void {
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "Signing succeeded\n");
+}
+
+function assertVerified(r: CliResult): void {
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "Verification succeeded\n");
+}
+
+function assertFailure(r: CliResult, prefix: string, says: RegExp): void {
+  assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr);
+  assert.ok(lines[0].startsWith(`${prefix}: `), lines[0]);
+  assert.match(lines[0], says);
+}
+
+function assertUsageError(r: CliResult, says: RegExp): void {
+  assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, /^Usage: model_signing/);
+  assert.match(r.stderr, says);
+}
+
+Deno.test("sign key then verify key: the success lines on stdout, exit 0", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  assertSigned(
+    await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+  );
+  assert.deepEqual(signedNames(s.sig), ["sub/config.json", "weights.bin"]);
+  assertVerified(
+    await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+  );
+});
+
+Deno.test("default --signature is model.sig in the cwd, left out of the hashing", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  // Signing from inside the model: model.sig lands in the model and is not signed.
+  assertSigned(await runCli(["sign", "key", "--private-key", s.key, "."], { cwd: s.model }));
+  const sig = nodePath.join(s.model, "model.sig");
+  assert.deepEqual(signedNames(sig), ["sub/config.json", "weights.bin"]);
+  assertVerified(
+    await runCli(["verify", "key", "--public-key", s.pub, "--signature", "model.sig", "."], {
+      cwd: s.model,
+    }),
+  );
+  // Signing from outside writes model.sig into the cwd, not into the model.
+  using other = tempDir();
+  assertSigned(await runCli(["sign", "key", "--private-key", s.key, s.model], { cwd: other.path }));
+  assert.ok(Deno.statSync(nodePath.join(other.path, "model.sig")).isFile);
+});
+
+Deno.test("a --signature inside the model is left out of the hashing and of verification", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  const sig = nodePath.join(s.model, "sub", "signature.json");
+  assertSigned(await runCli(["sign", "key", "--private-key", s.key, "--signature", sig, s.model]));
+  assert.deepEqual(signedNames(sig), ["sub/config.json", "weights.bin"]);
+  assertVerified(
+    await runCli(["verify", "key", "--public-key", s.pub, "--signature", sig, s.model]),
+  );
+});
+
+Deno.test("underscore spellings of options are accepted", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  Deno.writeTextFileSync(nodePath.join(s.model, "skip.txt"), "not signed");
+  const skip = nodePath.join(s.model, "skip.txt");
+  assertSigned(
+    await runCli([
+      "sign",
+      "key",
+      "--private_key",
+      s.key,
+      "--ignore_paths",
+      skip,
+      "--signature",
+      s.sig,
+      s.model,
+    ]),
+  );
+  assert.deepEqual(signedNames(s.sig), ["sub/config.json", "weights.bin"]);
+  assertVerified(
+    await runCli([
+      "verify",
+      "key",
+      "--public_key",
+      s.pub,
+      "--signature",
+      s.sig,
+      "--ignore_unsigned_files",
+      s.model,
+    ]),
+  );
+
+  const leaf = await mintLeaf();
+  const leafKey = nodePath.join(tmp.path, "leaf-key.pem");
+  Deno.writeTextFileSync(leafKey, leaf.privateKeyPem);
+  const leafCert = writePemFile(tmp.path, "leaf.pem", leaf.certDer);
+  const chain = writePemFile(tmp.path, "chain.pem", ...leaf.chain);
+  assertSigned(
+    await runCli([
+      "sign",
+      "certificate",
+      "--private_key",
+      leafKey,
+      "--signing_certificate",
+      leafCert,
+      "--certificate_chain",
+      chain,
+      "--signature",
+      s.sig,
+      s.model,
+    ]),
+  );
+  assertVerified(
+    await runCli([
+      "verify",
+      "certificate",
+      "--certificate_chain",
+      nodePath.join(CERT_KEYS, "ca-cert.pem"),
+      "--log_fingerprints",
+      "--signature",
+      s.sig,
+      s.model,
+    ]),
+  );
+});
+
+Deno.test("usage errors exit 2: missing --signature, no arguments, missing --private-key", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  assertUsageError(
+    await runCli(["verify", "key", "--public-key", s.pub, s.model]),
+    /Missing option '--signature'/,
+  );
+  assertUsageError(await runCli(["sign"]), /Error: /);
+  assertUsageError(await runCli(["verify"]), /Error: /);
+  assertUsageError(await runCli(["sign", "key", s.model]), /Missing option '--private-key'/);
+  assertUsageError(
+    await runCli(["sign", "certificate", "--private-key", s.key, s.model]),
+    /Missing option '--signing-certificate'/,
+  );
+  assertUsageError(
+    await runCli(["verify", "key", "--signature", s.sig, s.model]),
+    /Missing option '--public-key'/,
+  );
+  assert.throws(() => Deno.statSync(s.sig), Deno.errors.NotFound);
+});
+
+Deno.test("PKCS #11 methods exit 2 with a clear message", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  const cases = [
+    ["sign", "pkcs11-key", "--pkcs11-uri", "pkcs11:object=k", s.model],
+    ["sign", "pkcs11-certificate", "--pkcs11-uri", "pkcs11:object=k", s.model],
+    ["verify", "pkcs11-key", "--signature", s.sig, s.model],
+  ];
+  for (const args of cases) {
+    assertUsageError(
+      await runCli(args),
+      new RegExp(`The method '${args[1]}' is not supported by this tool\\.`),
+    );
+  }
+});
+
+const RECORDED_METHODS: { options: string[]; hashType: string }[] = [
+  { options: ["--hash-algorithm", "blake2b"], hashType: "blake2b" },
+  { options: ["--hash-algorithm", "blake3"], hashType: "blake3" },
+  { options: ["--shard-size", "1000"], hashType: "sha256" },
+  { options: ["--hash-algorithm", "blake2b", "--shard-size", "64"], hashType: "blake2b" },
+];
+
+for (const { options, hashType } of RECORDED_METHODS) {
+  const what = options.join(" ");
+  Deno.test(`a signature made with ${what} verifies without repeating the option`, async () => {
+    using tmp = tempDir();
+    const s = setup(tmp.path);
+    assertSigned(
+      await runCli([
+        "sign",
+        "key",
+        "--private-key",
+        s.key,
+        ...options,
+        "--signature",
+        s.sig,
+        s.model,
+      ]),
+    );
+    const statement = JSON.parse(
+      atob(JSON.parse(Deno.readTextFileSync(s.sig)).dsseEnvelope.payload),
+    );
+    assert.equal(statement.predicate.serialization.hash_type, hashType);
+    assertVerified(
+      await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+    );
+    // The recorded method is really used: a changed file is still caught.
+    Deno.writeTextFileSync(nodePath.join(s.model, "weights.bin"), "w".repeat(4999) + "x");
+    assertFailure(
+      await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+      "Verification failed with error",
+      /Hash mismatch for 'weights\.bin/,
+    );
+  });
+}
+
+Deno.test("a failed signing leaves no file: missing directory, a file where a directory is expected", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  const blocker = nodePath.join(tmp.path, "a-file");
+  Deno.writeTextFileSync(blocker, "x");
+  for (
+    const target of [
+      nodePath.join(tmp.path, "no", "such", "dir", "model.sig"),
+      nodePath.join(blocker, "model.sig"),
+    ]
+  ) {
+    const r = await runCli(["sign", "key", "--private-key", s.key, "--signature", target, s.model]);
+    assertFailure(r, "Signing failed with error", /Cannot write signature/);
+    assert.throws(() => Deno.statSync(target));
+  }
+  assert.equal(Deno.readTextFileSync(blocker), "x");
+  // Nothing but what setup made (and the blocker) is in the folder: no temporary files.
+  assert.deepEqual(
+    [...Deno.readDirSync(tmp.path)].map((e) => e.name).sort(),
+    ["a-file", "key.pem", "model", "pub.pem"],
+  );
+});
+
+Deno.test("a failed signing does not touch an existing signature file", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  Deno.writeTextFileSync(s.sig, "previous signature");
+  const rsa = nodePath.join(tmp.path, "rsa.pem");
+  Deno.writeTextFileSync(
+    rsa,
+    generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+      type: "pkcs8",
+      format: "pem",
+    }) as string,
+  );
+  const failures: [string[], RegExp][] = [
+    [["--private-key", rsa, s.model], /Only elliptic curve keys are supported/],
+    [["--private-key", s.key, nodePath.join(tmp.path, "nope")], /nope/],
+  ];
+  for (const [args, says] of failures) {
+    const r = await runCli(["sign", "key", "--signature", s.sig, ...args]);
+    assertFailure(r, "Signing failed with error", says);
+    assert.equal(Deno.readTextFileSync(s.sig), "previous signature");
+  }
+  // A directory in the signature's place is not replaced either.
+  const dir = nodePath.join(tmp.path, "sigdir");
+  Deno.mkdirSync(dir);
+  const r = await runCli(["sign", "key", "--private-key", s.key, "--signature", dir, s.model]);
+  assertFailure(r, "Signing failed with error", /Cannot write signature/);
+  assert.ok(Deno.statSync(dir).isDirectory);
+});
+
+Deno.test("signing an empty model fails with exit 1 and writes nothing", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  const empty = nodePath.join(tmp.path, "empty");
+  Deno.mkdirSync(nodePath.join(empty, "only-dirs"), { recursive: true });
+  const r = await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, empty]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^Signing failed with error: /);
+  assert.throws(() => Deno.statSync(s.sig), Deno.errors.NotFound);
+});
+
+Deno.test("the mismatch report names extra, missing and changed files", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  Deno.writeTextFileSync(nodePath.join(s.model, "gone.bin"), "soon removed");
+  assertSigned(
+    await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+  );
+  Deno.removeSync(nodePath.join(s.model, "gone.bin"));
+  Deno.writeTextFileSync(nodePath.join(s.model, "new.bin"), "added");
+  Deno.writeTextFileSync(nodePath.join(s.model, "sub", "config.json"), "{ }");
+  const r = await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]);
+  assertFailure(
+    r,
+    "Verification failed with error",
+    /^Verification failed with error: Signature mismatch: /,
+  );
+  assert.match(r.stderr, /Extra files found in model 'model': new\.bin/);
+  assert.match(r.stderr, /Missing files in model 'model': gone\.bin/);
+  assert.match(
+    r.stderr,
+    /Hash mismatch for 'sub\/config\.json': Expected 'sha256:[0-9a-f]{64}', Actual 'sha256:[0-9a-f]{64}'/,
+  );
+  // --ignore-unsigned-files leaves the extra file out, but not the others.
+  const r2 = await runCli([
+    "verify",
+    "key",
+    "--public-key",
+    s.pub,
+    "--signature",
+    s.sig,
+    "--ignore-unsigned-files",
+    s.model,
+  ]);
+  assert.equal(r2.code, 1);
+  assert.doesNotMatch(r2.stderr, /new\.bin/);
+});
+
+Deno.test("verification failures exit 1 with one line: wrong key, missing signature file", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  assertSigned(
+    await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+  );
+  const other = nodePath.join(tmp.path, "other.pem");
+  Deno.writeTextFileSync(
+    other,
+    generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
+      type: "spki",
+      format: "pem",
+    }) as string,
+  );
+  assertFailure(
+    await runCli(["verify", "key", "--public-key", other, "--signature", s.sig, s.model]),
+    "Verification failed with error",
+    /Key mismatch/,
+  );
+  assertFailure(
+    await runCli([
+      "verify",
+      "key",
+      "--public-key",
+      s.pub,
+      "--signature",
+      nodePath.join(tmp.path, "absent.sig"),
+      s.model,
+    ]),
+    "Verification failed with error",
+    /absent\.sig/,
+  );
+});
