@@ -1,0 +1,219 @@
+// Smoke test of scripts/conformance-adapter, the entry point the OpenSSF conformance suite calls:
+// sign-model and verify-model with keys and certificates, and the exact shape of the bundles
+// it produces (FORMAT.md §4.2, §4.3).
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import * as nodePath from "node:path";
+import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
+import { ROOT } from "../cli.ts";
+import { tempDir } from "../fixtures.ts";
+
+const ADAPTER = nodePath.join(ROOT, "scripts", "conformance-adapter");
+
+async function adapter(args: string[]): Promise<{ code: number; output: string }> {
+  const out = await new Deno.Command("bash", {
+    args: [ADAPTER, ...args],
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+}
+
+/** A model whose canonical order differs from plain string order (`a/b` before `a.b`). */
+function writeModel(root: string): string {
+  const model = nodePath.join(root, "model");
+  Deno.mkdirSync(nodePath.join(model, "a"), { recursive: true });
+  Deno.writeTextFileSync(nodePath.join(model, "a.b"), "dot");
+  Deno.writeTextFileSync(nodePath.join(model, "a", "b"), "slash");
+  Deno.writeTextFileSync(nodePath.join(model, "README"), "readme");
+  Deno.writeTextFileSync(nodePath.join(model, "ignored.txt"), "not signed");
+  return model;
+}
+
+/** Member names of an object, recursively: `{a: {b: 1}}` → `["a", "a.b"]` (arrays by index). */
+function members(value: unknown, prefix = ""): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    const path = Array.isArray(value) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k;
+    return [path, ...members(v, path)];
+  });
+}
+
+const ENVELOPE = [
+  "dsseEnvelope",
+  "dsseEnvelope.payload",
+  "dsseEnvelope.payloadType",
+  "dsseEnvelope.signatures",
+  "dsseEnvelope.signatures[0]",
+  "dsseEnvelope.signatures[0].sig",
+  "dsseEnvelope.signatures[0].keyid",
+];
+
+function assertSignedModel(bundlePath: string, material: string[]): void {
+  const text = Deno.readTextFileSync(bundlePath);
+  assert.ok(!text.endsWith("\n"));
+  const bundle = JSON.parse(text);
+  assert.deepEqual(members(bundle), [
+    "mediaType",
+    "verificationMaterial",
+    ...material.map((m) => `verificationMaterial.${m}`),
+    "verificationMaterial.tlogEntries",
+    ...ENVELOPE,
+  ]);
+  assert.equal(bundle.mediaType, "application/vnd.dev.sigstore.bundle.v0.3+json");
+  assert.equal(bundle.dsseEnvelope.signatures[0].keyid, "");
+  const statement = JSON.parse(atob(bundle.dsseEnvelope.payload));
+  assert.deepEqual(
+    statement.predicate.resources.map((r: { name: string }) => r.name),
+    ["README", "a/b", "a.b"],
+  );
+  // The absolute --ignore-paths value is recorded relative to the model.
+  assert.ok(statement.predicate.serialization.ignore_paths.includes("ignored.txt"));
+}
+
+Deno.test("adapter: sign-model and verify-model with --method key", async () => {
+  using tmp = tempDir();
+  const model = writeModel(tmp.path);
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-384" });
+  const key = nodePath.join(tmp.path, "key.pem");
+  Deno.writeTextFileSync(key, privateKey.export({ type: "sec1", format: "pem" }) as string);
+  const pub = nodePath.join(tmp.path, "pub.pem");
+  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  const bundle = nodePath.join(tmp.path, "out", "bundle.json");
+  Deno.mkdirSync(nodePath.dirname(bundle));
+  const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
+
+  const signed = await adapter([
+    "sign-model",
+    "--method",
+    "key",
+    "--model-path",
+    model,
+    "--output-bundle",
+    bundle,
+    "--private-key",
+    key,
+    ...ignore,
+  ]);
+  assert.equal(signed.code, 0, signed.output);
+  assertSignedModel(bundle, ["publicKey", "publicKey.hint"]);
+
+  const verifyArgs = ["verify-model", "--method", "key", "--model-path", model, "--bundle", bundle];
+  const verified = await adapter([...verifyArgs, "--public-key", pub, ...ignore]);
+  assert.equal(verified.code, 0, verified.output);
+
+  // The signature records the ignored path (§5.6), so it need not be repeated.
+  const recorded = await adapter([...verifyArgs, "--public-key", pub]);
+  assert.equal(recorded.code, 0, recorded.output);
+  // A new unsigned file is an extra file: failure, non-zero.
+  Deno.writeTextFileSync(nodePath.join(model, "new.txt"), "new");
+  const extra = await adapter([...verifyArgs, "--public-key", pub, ...ignore]);
+  assert.notEqual(extra.code, 0);
+  assert.match(extra.output, /Extra files found in model 'model': new\.txt/);
+  Deno.removeSync(nodePath.join(model, "new.txt"));
+  // Another key: failure.
+  const otherPub = nodePath.join(tmp.path, "other.pem");
+  Deno.writeTextFileSync(
+    otherPub,
+    generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey.export({
+      type: "spki",
+      format: "pem",
+    }) as string,
+  );
+  const wrongKey = await adapter([...verifyArgs, "--public-key", otherPub, ...ignore]);
+  assert.notEqual(wrongKey.code, 0);
+});
+
+Deno.test("adapter: sign-model and verify-model with --method certificate", async () => {
+  using tmp = tempDir();
+  const model = writeModel(tmp.path);
+  const leaf = await mintLeaf({ curve: "P-256" });
+  const key = nodePath.join(tmp.path, "leaf-key.pem");
+  Deno.writeTextFileSync(key, leaf.privateKeyPem);
+  const cert = writePemFile(tmp.path, "leaf.pem", leaf.certDer);
+  const chain = writePemFile(tmp.path, "chain.pem", ...leaf.chain);
+  const bundle = nodePath.join(tmp.path, "bundle.json");
+  const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
+
+  const signed = await adapter([
+    "sign-model",
+    "--method",
+    "certificate",
+    "--model-path",
+    model,
+    "--output-bundle",
+    bundle,
+    "--private-key",
+    key,
+    "--signing-cert",
+    cert,
+    "--cert-chain",
+    chain,
+    ...ignore,
+  ]);
+  assert.equal(signed.code, 0, signed.output);
+  assertSignedModel(bundle, [
+    "x509CertificateChain",
+    "x509CertificateChain.certificates",
+    "x509CertificateChain.certificates[0]",
+    "x509CertificateChain.certificates[0].rawBytes",
+    "x509CertificateChain.certificates[1]",
+    "x509CertificateChain.certificates[1].rawBytes",
+  ]);
+
+  const verifyArgs = [
+    "verify-model",
+    "--method",
+    "certificate",
+    "--model-path",
+    model,
+    "--bundle",
+    bundle,
+    ...ignore,
+  ];
+  const root = nodePath.join(CERT_KEYS, "ca-cert.pem");
+  const verified = await adapter([...verifyArgs, "--cert-chain", root]);
+  assert.equal(verified.code, 0, verified.output);
+  // The intermediate alone is not a trust anchor.
+  const partial = await adapter([...verifyArgs, "--cert-chain", chain]);
+  assert.notEqual(partial.code, 0);
+  // A changed file fails.
+  Deno.writeTextFileSync(nodePath.join(model, "a", "b"), "changed");
+  const changed = await adapter([...verifyArgs, "--cert-chain", root]);
+  assert.notEqual(changed.code, 0);
+  assert.match(changed.output, /Hash mismatch for 'a\/b'/);
+});
+
+Deno.test("adapter: an empty model is refused at signing and no bundle is written", async () => {
+  using tmp = tempDir();
+  const model = nodePath.join(tmp.path, "empty");
+  Deno.mkdirSync(model);
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const key = nodePath.join(tmp.path, "key.pem");
+  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  const bundle = nodePath.join(tmp.path, "bundle.json");
+  const r = await adapter([
+    "sign-model",
+    "--method",
+    "key",
+    "--model-path",
+    model,
+    "--output-bundle",
+    bundle,
+    "--private-key",
+    key,
+  ]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.output, /Signing failed with error: /);
+  assert.throws(() => Deno.statSync(bundle), Deno.errors.NotFound);
+});
+
+Deno.test("adapter: unknown commands and methods exit non-zero", async () => {
+  const unknown = await adapter(["frobnicate"]);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.output, /unknown command 'frobnicate'/);
+  const method = await adapter(["sign-model", "--method", "magic", "--model-path", "x"]);
+  assert.notEqual(method.code, 0);
+  assert.match(method.output, /unknown method 'magic'/);
+});
