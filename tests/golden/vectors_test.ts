@@ -311,3 +311,48 @@ Deno.test("pre-1.1 key material prints the old-format warning; the 1.1.0 hint do
   const r2 = await runCli(verifyArgs(current, fromRoot(VECTORS, current)), { cwd: VECTORS });
   assert.ok(!(r2.stdout + r2.stderr).includes(warning));
 });
+
+Deno.test("verify key on a certificate vector: accepted with the old-format warning (§5.2)", async () => {
+  const r = await runCli([
+    "verify",
+    "key",
+    "--ignore-paths",
+    "v1.0.1-certificate/ignore-me",
+    "--signature",
+    "v1.0.1-certificate/model.sig",
+    "--public-key",
+    "keys/certificate/signing-key-pub.pem",
+    "v1.0.1-certificate",
+  ], { cwd: VECTORS });
+  assertVerified(r, "v1.0.1-certificate as key");
+  assert.match(r.stdout + r.stderr, /older verification material format/);
+});
+
+Deno.test("verify key on the v0.2.0 vector fails: the legacy key fallback uses the curve's hash (§6.2)", async () => {
+  const r = await runCli([
+    "verify",
+    "key",
+    "--signature",
+    "v0.2.0-certificate/model.sig",
+    "--public-key",
+    "keys/certificate/signing-key-pub.pem",
+    "v0.2.0-certificate",
+  ], { cwd: VECTORS });
+  assertFailed(r, "v0.2.0-certificate as key");
+  assert.match(r.stderr, /signature does not verify/);
+});
+
+Deno.test("verify certificate on a key vector fails: no certificate chain in the signature", async () => {
+  const v = VECTOR_LIST[3];
+  const r = await runCli([
+    "verify",
+    "certificate",
+    "--signature",
+    `${v.folder}/model.sig`,
+    "--certificate-chain",
+    "keys/certificate/ca-cert.pem",
+    v.folder,
+  ], { cwd: VECTORS });
+  assertFailed(r, v.folder);
+  assert.match(r.stderr, /no X\.509 certificate chain/);
+});

@@ -239,6 +239,21 @@ for (const { options, hashType } of RECORDED_METHODS) {
   });
 }
 
+Deno.test("--ignore-unsigned-files with a shard signature hashes the signed files only", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  const sign = ["sign", "key", "--private-key", s.key, "--shard-size", "1024"];
+  assertSigned(await runCli([...sign, "--signature", s.sig, s.model]));
+  Deno.writeTextFileSync(nodePath.join(s.model, "unsigned.bin"), "extra");
+  const verify = ["verify", "key", "--public-key", s.pub, "--signature", s.sig];
+  assertFailure(
+    await runCli([...verify, s.model]),
+    "Verification failed with error",
+    /Extra files found in model 'model': unsigned\.bin:0:5/,
+  );
+  assertVerified(await runCli([...verify, "--ignore-unsigned-files", s.model]));
+});
+
 Deno.test("a failed signing leaves no file: missing directory, a file where a directory is expected", async () => {
   using tmp = tempDir();
   const s = setup(tmp.path);
