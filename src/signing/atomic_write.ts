@@ -51,11 +51,12 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     throw new OutputError(path, `Cannot write signature '${path}': ${reason}`, { cause: e });
   } finally {
     // The write is synchronous, so a signal that arrived during it is
-    // delivered only when the event loop runs again: keep listening until
-    // then, or the interrupt would be lost (the file is complete by now, and
-    // the listener's clean-up finds nothing to remove).
-    setTimeout(() => {
+    // delivered only when the event loop runs again: keep listening a little
+    // longer (a 0 ms timer can fire first under load), or the interrupt
+    // would be lost. The file is complete by then, so the listener's
+    // clean-up finds nothing to remove. The timer never delays exit.
+    Deno.unrefTimer(setTimeout(() => {
       for (const s of signals) Deno.removeSignalListener(s, onSignal);
-    }, 0);
+    }, 50));
   }
 }
