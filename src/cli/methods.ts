@@ -124,7 +124,67 @@ const certificate: CliMethod = {
   },
 };
 
-const CLI_METHODS: Partial<Record<MethodWord, CliMethod>> = { key, certificate };
+const STAGING = { type: "boolean", help: "Use Sigstore's staging instance" } as const;
+const TRUST_CONFIG = {
+  type: "string",
+  metavar: "PATH",
+  help: "Sigstore ClientTrustConfig JSON of a private instance (trusted root and signing config)",
+} as const;
+
+const sigstore: CliMethod = {
+  description:
+    "Keyless signing: a short-lived Fulcio certificate for your OIDC identity, logged in Rekor.",
+  signOptions: {
+    "use-staging": STAGING,
+    "trust-config": TRUST_CONFIG,
+    "use-ambient-credentials": {
+      type: "boolean",
+      help: "Take the identity token from the CI environment (e.g. GitHub Actions)",
+    },
+    "identity-token": { type: "string", metavar: "TOKEN", help: "A fixed OIDC identity token" },
+    "oauth-force-oob": {
+      type: "boolean",
+      help: "Interactive login without a browser: print the URL, read the code",
+    },
+    "client-id": { type: "string", metavar: "ID", help: "OAuth client id (default: sigstore)" },
+    "client-secret": { type: "string", metavar: "SECRET", help: "OAuth client secret" },
+  },
+  verifyOptions: {
+    identity: {
+      type: "string",
+      metavar: "TEXT",
+      help: "The signer's identity, exactly as in the certificate (required)",
+    },
+    "identity-provider": {
+      type: "string",
+      metavar: "URL",
+      help: "The OIDC issuer of the identity, exactly (required)",
+    },
+    "use-staging": STAGING,
+    "trust-config": TRUST_CONFIG,
+  },
+  async configureSigner(values, config) {
+    await config.useSigstoreSigner({
+      useStaging: values["use-staging"] === true,
+      trustConfig: optional(values, "trust-config"),
+      useAmbientCredentials: values["use-ambient-credentials"] === true,
+      identityToken: optional(values, "identity-token"),
+      forceOob: values["oauth-force-oob"] === true,
+      clientId: optional(values, "client-id"),
+      clientSecret: optional(values, "client-secret"),
+    });
+  },
+  async configureVerifier(values, config, usage) {
+    await config.useSigstoreVerifier({
+      identity: requireString(values, "identity", usage),
+      oidcIssuer: requireString(values, "identity-provider", usage),
+      useStaging: values["use-staging"] === true,
+      trustConfig: optional(values, "trust-config"),
+    });
+  },
+};
+
+const CLI_METHODS: Partial<Record<MethodWord, CliMethod>> = { sigstore, key, certificate };
 
 /**
  * Splits `sign`/`verify` arguments into the method and its arguments: a

@@ -21,6 +21,7 @@ import { buildStatement } from "../statement/statement.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { CertificateSigner } from "./certificate_signer.ts";
 import { EllipticKeySigner } from "./key_signer.ts";
+import type { SigstoreSignerOptions } from "../sigstore/signer.ts";
 import type { PayloadSigner } from "./types.ts";
 
 /** Which signer, and how the model is hashed. Setters chain. */
@@ -63,6 +64,23 @@ export class SigningConfig {
     password?: string;
   }): this {
     return this.useSigner(CertificateSigner.fromFiles(options));
+  }
+
+  /**
+   * Sign with Sigstore keyless signing (the default method of the Python
+   * tool): an OIDC identity token from `identityToken`, else ambient CI
+   * credentials when `useAmbientCredentials`, else an interactive login. The
+   * instance is staging if `useStaging`, else the one `trustConfig`
+   * describes, else production. The Sigstore packages are loaded only when
+   * signing starts.
+   */
+  useSigstoreSigner(options: SigstoreSignerOptions = {}): this {
+    return this.useSigner({
+      async sign(payload) {
+        const { SigstoreSigner } = await import("../sigstore/signer.ts");
+        return await new SigstoreSigner(options).sign(payload);
+      },
+    });
   }
 
   /**

@@ -15,6 +15,7 @@
 import { ConfigError } from "../errors.ts";
 import type { HashingConfig } from "../manifest/hashing_config.ts";
 import type { BundleVerifier } from "../signing/types.ts";
+import type { SigstoreVerifierOptions } from "../sigstore/verifier.ts";
 import type { ExpectedManifest } from "../statement/statement.ts";
 import { CertificateVerifier } from "./certificate_verifier.ts";
 import { EllipticKeyVerifier, type VerificationLog } from "./key_verifier.ts";
@@ -77,6 +78,23 @@ export class VerifyingConfig {
     return this.useVerifier(
       new CertificateVerifier({ ...options, log: (l, m) => this.#log(l, m) }),
     );
+  }
+
+  /**
+   * Verify keyless (Sigstore) signatures: the certificate must name exactly
+   * `identity` and `oidcIssuer`. Trust comes from `trustConfig` if given,
+   * else staging if `useStaging`, else production (the trusted root shipped
+   * with the tool, refreshed through TUF when the network is allowed). The
+   * Sigstore packages are loaded only when a signature is verified.
+   */
+  useSigstoreVerifier(options: Omit<SigstoreVerifierOptions, "log">): this {
+    const log: VerificationLog = (l, m) => this.#log(l, m);
+    return this.useVerifier({
+      async verify(bundle) {
+        const { SigstoreVerifier } = await import("../sigstore/verifier.ts");
+        return await new SigstoreVerifier({ ...options, log }).verify(bundle);
+      },
+    });
   }
 
   /**

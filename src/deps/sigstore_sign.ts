@@ -1,0 +1,10 @@
+/**
+ * `@sigstore/sign` (pinned here; see README.md beside this file): Fulcio,
+ * Rekor and timestamp-authority clients, loaded only to sign with Sigstore.
+ *
+ * @module
+ */
+
+import "../sigstore/node_crypto_fix.ts";
+
+export { bundleBuilderFromSigningConfig } from "npm:@sigstore/sign@5.1.0";
