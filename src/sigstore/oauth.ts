@@ -110,25 +110,30 @@ export async function oauthLogin(options: OAuthLoginOptions): Promise<string> {
     if (!code) throw new SigstoreError("No OAuth verification code was entered");
   } else {
     const listener = listenForRedirect(state);
+    let outcome: RedirectOutcome | undefined;
     try {
       redirectUri = listener.redirectUri;
       const url = authorizationUrl(redirectUri);
       log(`Opening a browser for Sigstore login; if none opens, go to:\n\n\t${url}\n`);
-      try {
-        await (options.openBrowser ?? openInBrowser)(url);
-      } catch (error) {
+      log("Waiting for browser interaction...");
+      // The opener runs while the timeout runs, so a hanging opener cannot stall the login.
+      const opened = (options.openBrowser ?? openInBrowser)(url).catch((error) => {
         const reason = error instanceof Error ? error.message : String(error);
         log(`Could not open a browser (${reason}): open the link above yourself.`);
-      }
-      log("Waiting for browser interaction...");
-      code = await withTimeout(
-        listener.code,
-        options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
-        "No OAuth redirect arrived in time: the browser login was not completed",
-      );
+      });
+      outcome = await beforeTimeout(listener.code, options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
+      // A redirect came, so the opener is done or about to be (its page is served): let it end.
+      if (outcome) await opened;
     } finally {
       await listener.close();
     }
+    if (!outcome) {
+      throw new SigstoreError(
+        "No OAuth redirect arrived in time: the browser login was not completed",
+      );
+    }
+    if ("error" in outcome) throw outcome.error;
+    code = outcome.code;
   }
 
   const idToken = await exchangeCode(fetchFn, endpoints.tokenEndpoint, {
@@ -280,20 +285,17 @@ function page(status: number, message: string): Response {
   return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
-/** Waits for the redirect at most `ms`; the timer is cleared on every path. */
-async function withTimeout(
+/** The redirect's outcome, or `undefined` after `ms`; the timer is cleared on every path. */
+async function beforeTimeout(
   outcome: Promise<RedirectOutcome>,
   ms: number,
-  message: string,
-): Promise<string> {
+): Promise<RedirectOutcome | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<RedirectOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ error: new SigstoreError(message) }), ms);
-  });
+  const timeout = new Promise<undefined>((resolve) =>
+    timer = setTimeout(() => resolve(undefined), ms)
+  );
   try {
-    const result = await Promise.race([outcome, timeout]);
-    if ("error" in result) throw result.error;
-    return result.code;
+    return await Promise.race([outcome, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -158,6 +158,19 @@ Deno.test("OAuth: no redirect within the timeout fails and closes the listener",
   await assert.rejects(fetch(redirectUri.replace("localhost", "127.0.0.1")), TypeError);
 });
 
+Deno.test("OAuth: the timeout also bounds an opener that never returns", async () => {
+  await using provider = startFakeProvider();
+  await loginFails(
+    {
+      issuerUrl: provider.issuer,
+      log: () => {},
+      timeoutMs: 1,
+      openBrowser: () => new Promise(() => {}),
+    },
+    /^No OAuth redirect arrived in time/,
+  );
+});
+
 Deno.test("OAuth: out-of-band flow prints the URL, reads the pasted code, never opens a browser", async () => {
   await using provider = startFakeProvider();
   const { lines, log } = logger();
