@@ -22,13 +22,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `model_signing ARGS…` with all permissions, in `cwd` (default: repository root). */
+/**
+ * Runs `model_signing ARGS…` in `cwd` (default: repository root), with all
+ * permissions unless `permissions` lists the flags to grant.
+ */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; permissions?: string[] } = {},
 ): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", MAIN, ...args],
+    args: ["run", ...(options.permissions ?? ["--allow-all"]), "--quiet", MAIN, ...args],
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...options.env },
     stdin: "null",
