@@ -294,3 +294,47 @@ Deno.test({
     assert.equal(denied.out, "");
   },
 });
+
+Deno.test("OAuth: out-of-band flow with the default terminal I/O: URL on stderr, code from stdin", async () => {
+  await using provider = startFakeProvider();
+  const dir = await Deno.makeTempDir();
+  try {
+    const module = new URL("../../src/sigstore/oauth.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      `${dir}/login.ts`,
+      `import { oauthLogin } from ${JSON.stringify(module)};
+      console.log(await oauthLogin({ issuerUrl: Deno.args[0], oauthForceOob: true }));`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--no-prompt",
+        "--allow-net=127.0.0.1",
+        `${dir}/login.ts`,
+        provider.issuer,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let errText = "";
+    while (!errText.includes("Enter verification code:")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      errText += value;
+    }
+    const page = await browse(printedUrl([errText]));
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(`${page.replace("Your verification code: ", "")}`));
+    await writer.close();
+    for (let r = await stderr.read(); !r.done; r = await stderr.read()) errText += r.value;
+    const stdout = await new Response(child.stdout).text();
+    assert.equal((await child.status).code, 0, errText);
+    assert.deepEqual(provider.issuedTokens, [stdout.trim()]);
+    assert.ok(!errText.includes(stdout.trim()), "the token is not on stderr");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
