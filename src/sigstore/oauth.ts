@@ -119,7 +119,11 @@ export async function oauthLogin(options: OAuthLoginOptions): Promise<string> {
       // The opener runs while the timeout runs, so a hanging opener cannot stall the login.
       const opened = (options.openBrowser ?? openInBrowser)(url).catch((error) => {
         const reason = error instanceof Error ? error.message : String(error);
-        log(`Could not open a browser (${reason}): open the link above yourself.`);
+        // The redirect goes to this host's loopback: elsewhere only the out-of-band flow works.
+        log(
+          `Could not open a browser (${reason}): open the link above in a browser on this ` +
+            "host, or use --oauth-force-oob.",
+        );
       });
       outcome = await beforeTimeout(listener.code, options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
       // A redirect came, so the opener is done or about to be (its page is served): let it end.
