@@ -5,11 +5,15 @@
  * ```
  * sign-model --method key|certificate|sigstore --model-path P --output-bundle F
  *   [--private-key K] [--signing-cert C] [--cert-chain C]… [--ignore-paths ABS]…
- *   [--identity-token T] [--use-staging]
+ *   [--identity-token T] [--use-staging] [--trust-config F]
  * verify-model --method key|certificate|sigstore --model-path P --bundle F
  *   [--public-key K] [--cert-chain C]… [--ignore-paths ABS]… [--ignore-unsigned-files]
- *   [--identity I] [--identity-provider U] [--use-staging] [--signing-cert C (ignored)]
+ *   [--identity I] [--identity-provider U] [--use-staging] [--trust-config F]
+ *   [--signing-cert C (ignored)]
  * ```
+ *
+ * `--trust-config` (a Sigstore ClientTrustConfig) is an extension of the
+ * protocol for private Sigstore instances, as the CLI offers it.
  *
  * Exit status 0 on success, non-zero on any failure. Never reads standard input.
  *
@@ -25,6 +29,7 @@ const COMMON = {
   "ignore-paths": { type: "string", multiple: true },
   "cert-chain": { type: "string", multiple: true },
   "use-staging": { type: "boolean" },
+  "trust-config": { type: "string" },
   "signing-cert": { type: "string" },
 } as const;
 
@@ -77,7 +82,11 @@ export function translate(args: string[]): string[] {
         "signing-cert": "signing-certificate",
         "cert-chain": "certificate-chain",
       },
-      sigstore: { "identity-token": "identity-token", "use-staging": "use-staging" },
+      sigstore: {
+        "identity-token": "identity-token",
+        "use-staging": "use-staging",
+        "trust-config": "trust-config",
+      },
     };
     if (!byMethod[method]) throw new Error(`unknown method '${method}'`);
     return [
@@ -100,6 +109,7 @@ export function translate(args: string[]): string[] {
         identity: "identity",
         "identity-provider": "identity-provider",
         "use-staging": "use-staging",
+        "trust-config": "trust-config",
       },
     };
     if (!byMethod[method]) throw new Error(`unknown method '${method}'`);

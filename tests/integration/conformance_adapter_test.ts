@@ -6,7 +6,13 @@ import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
 import { ROOT } from "../cli.ts";
-import { tempDir } from "../fixtures.ts";
+import { tempDir, VECTORS } from "../fixtures.ts";
+import {
+  MOCK_IDENTITY,
+  MOCK_ISSUER,
+  mockIdentityToken,
+  startMockSigstore,
+} from "../sigstore_mock.ts";
 
 const ADAPTER = nodePath.join(ROOT, "scripts", "conformance-adapter");
 
@@ -183,6 +189,73 @@ Deno.test("adapter: sign-model and verify-model with --method certificate", asyn
   const changed = await adapter([...verifyArgs, "--cert-chain", root]);
   assert.notEqual(changed.code, 0);
   assert.match(changed.output, /Hash mismatch for 'a\/b'/);
+});
+
+Deno.test("adapter: verify-model --method sigstore on the Python tool's keyless vector", async () => {
+  const model = nodePath.join(VECTORS, "v1.0.1-sigstore");
+  const args = [
+    "verify-model",
+    "--method",
+    "sigstore",
+    "--model-path",
+    model,
+    "--bundle",
+    nodePath.join(model, "model.sig"),
+    "--ignore-paths",
+    nodePath.join(model, "ignore-me"),
+    "--identity-provider",
+    "https://sigstore.verify.ibm.com/oauth2",
+  ];
+  const verified = await adapter([...args, "--identity", "stefanb@us.ibm.com"]);
+  assert.equal(verified.code, 0, verified.output);
+  const substring = await adapter([...args, "--identity", "ibm.com"]);
+  assert.notEqual(substring.code, 0);
+  assert.match(substring.output, /Verification failed with error: The signature was made by/);
+});
+
+Deno.test("adapter: sign-model and verify-model with --method sigstore on a private instance", async () => {
+  using tmp = tempDir();
+  await using mock = await startMockSigstore();
+  const trustConfig = mock.writeTrustConfig(tmp.path);
+  const model = writeModel(tmp.path);
+  const bundle = nodePath.join(tmp.path, "bundle.json");
+  const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
+  const signed = await adapter([
+    "sign-model",
+    "--method",
+    "sigstore",
+    "--model-path",
+    model,
+    "--output-bundle",
+    bundle,
+    "--identity-token",
+    mockIdentityToken(),
+    "--trust-config",
+    trustConfig,
+    ...ignore,
+  ]);
+  assert.equal(signed.code, 0, signed.output);
+  const json = JSON.parse(Deno.readTextFileSync(bundle));
+  assert.ok(json.verificationMaterial.certificate.rawBytes);
+  assert.equal(json.verificationMaterial.tlogEntries.length, 1);
+  const verifyArgs = [
+    "verify-model",
+    "--method",
+    "sigstore",
+    "--model-path",
+    model,
+    "--bundle",
+    bundle,
+    "--trust-config",
+    trustConfig,
+    "--identity-provider",
+    MOCK_ISSUER,
+    ...ignore,
+  ];
+  const verified = await adapter([...verifyArgs, "--identity", MOCK_IDENTITY]);
+  assert.equal(verified.code, 0, verified.output);
+  const other = await adapter([...verifyArgs, "--identity", `${MOCK_IDENTITY}x`]);
+  assert.notEqual(other.code, 0);
 });
 
 Deno.test("adapter: an empty model is refused at signing and no bundle is written", async () => {
