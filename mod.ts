@@ -27,6 +27,22 @@
  *   .verify("path/to/model", "model.sig"); // throws a ModelSigningError on any failure
  * ```
  *
+ * Keyless signing with Sigstore (the Sigstore packages load only when used):
+ *
+ * ```ts
+ * import { SigningConfig, VerifyingConfig } from "./mod.ts";
+ *
+ * await new SigningConfig()
+ *   .useSigstoreSigner({ useAmbientCredentials: true }) // or identityToken, or a browser login
+ *   .sign("path/to/model", "model.sig");
+ * await new VerifyingConfig()
+ *   .useSigstoreVerifier({
+ *     identity: "https://github.com/org/repo/.github/workflows/sign.yml@refs/heads/main",
+ *     oidcIssuer: "https://token.actions.githubusercontent.com",
+ *   })
+ *   .verify("path/to/model", "model.sig");
+ * ```
+ *
  * @module
  */
 
@@ -59,6 +75,7 @@ export type {
   VerifiedPayload,
 } from "./src/signing/types.ts";
 export { SigningConfig } from "./src/signing/signing_config.ts";
+export type { SigstoreSignerOptions, SigstoreVerifierOptions } from "./src/sigstore/options.ts";
 export { EllipticKeySigner } from "./src/signing/key_signer.ts";
 export {
   CertificateSigner,

@@ -21,7 +21,7 @@ import { buildStatement } from "../statement/statement.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { CertificateSigner } from "./certificate_signer.ts";
 import { EllipticKeySigner } from "./key_signer.ts";
-import type { SigstoreSignerOptions } from "../sigstore/signer.ts";
+import type { SigstoreSignerOptions } from "../sigstore/options.ts";
 import type { PayloadSigner } from "./types.ts";
 
 /** Which signer, and how the model is hashed. Setters chain. */

@@ -16,6 +16,7 @@ import { ConfigError } from "../errors.ts";
 import type { BundleJson, PayloadSigner } from "../signing/types.ts";
 import { PAYLOAD_TYPE } from "../statement/statement.ts";
 import { getIdentityToken } from "./identity_token.ts";
+import type { SigstoreSignerOptions } from "./options.ts";
 import {
   oidcIssuerOf,
   PRODUCTION_SIGNING_CONFIG,
@@ -25,26 +26,6 @@ import {
   STAGING_SIGNING_CONFIG,
   toSigningConfig,
 } from "./trust.ts";
-
-/** Options of {@linkcode SigstoreSigner} (Python `use_sigstore_signer`, §8). */
-export interface SigstoreSignerOptions {
-  /** Sign with the staging instance; takes precedence over `trustConfig` (§5.4). */
-  readonly useStaging?: boolean;
-  /** A ClientTrustConfig JSON file whose signing config names the instance's services. */
-  readonly trustConfig?: string;
-  /** The OIDC issuer for the interactive flow (default: the signing config's). */
-  readonly oidcIssuer?: string;
-  /** Take the identity token from the CI environment. */
-  readonly useAmbientCredentials?: boolean;
-  /** A fixed identity token; used as is. */
-  readonly identityToken?: string;
-  /** OAuth client id (default `sigstore`). */
-  readonly clientId?: string;
-  /** OAuth client secret (default empty). */
-  readonly clientSecret?: string;
-  /** Interactive login without a browser (print the URL, read the code). */
-  readonly forceOob?: boolean;
-}
 
 /** Timeout of each request to Fulcio, Rekor and the timestamp authority. */
 const REQUEST_TIMEOUT_MS = 30_000;

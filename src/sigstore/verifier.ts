@@ -19,22 +19,8 @@ import {
 } from "../deps/sigstore.ts";
 import { BundleFormatError, IdentityError, SigstoreError } from "../errors.ts";
 import type { BundleJson, BundleVerifier, VerifiedPayload } from "../signing/types.ts";
-import type { VerificationLog } from "../verifying/key_verifier.ts";
+import type { SigstoreVerifierOptions } from "./options.ts";
 import { productionTrustedRoot, readTrustConfig, sigstoreFailure, toTrustedRoot } from "./trust.ts";
-
-/** Options of {@linkcode SigstoreVerifier} (Python `use_sigstore_verifier`, §8). */
-export interface SigstoreVerifierOptions {
-  /** The signer's identity: exactly one SAN value (email, URI or Sigstore other name). */
-  readonly identity: string;
-  /** The OIDC issuer the identity was verified by, compared exactly. */
-  readonly oidcIssuer: string;
-  /** Verify against the staging instance. */
-  readonly useStaging?: boolean;
-  /** A ClientTrustConfig JSON file for a private instance; takes precedence over `useStaging`. */
-  readonly trustConfig?: string;
-  /** Receives notices (e.g. the fallback to the shipped trusted root). */
-  readonly log?: VerificationLog;
-}
 
 /** Legacy (raw string) and current (DER UTF8String) Fulcio OIDC-issuer extensions. */
 const ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";

@@ -15,7 +15,7 @@
 import { ConfigError } from "../errors.ts";
 import type { HashingConfig } from "../manifest/hashing_config.ts";
 import type { BundleVerifier } from "../signing/types.ts";
-import type { SigstoreVerifierOptions } from "../sigstore/verifier.ts";
+import type { SigstoreVerifierOptions } from "../sigstore/options.ts";
 import type { ExpectedManifest } from "../statement/statement.ts";
 import { CertificateVerifier } from "./certificate_verifier.ts";
 import { EllipticKeyVerifier, type VerificationLog } from "./key_verifier.ts";
