@@ -12,6 +12,7 @@ import {
   hashRangeTask,
   type RangeTask,
 } from "./file_range.ts";
+import { WorkerPoolEngine } from "./pool.ts";
 
 /** A range to hash, with the file size seen when the model was walked. */
 export interface HashJob extends RangeTask {
@@ -23,7 +24,7 @@ export interface HashJob extends RangeTask {
 export interface EngineOptions {
   /** Read size in bytes; never changes a digest. */
   readonly chunkSize?: number;
-  /** Called after each job with the number of bytes it covered. */
+  /** Called as bytes are hashed, with the count since the last call. */
   readonly onBytes?: (bytes: number) => void;
 }
 
@@ -61,7 +62,7 @@ export interface CreateEngineOptions {
   readonly workers?: number;
 }
 
-/** The engine the library and CLI use by default. */
-export function createEngine(_options: CreateEngineOptions = {}): HashEngine {
-  return new SerialEngine();
+/** The engine the library and CLI use by default: a worker pool. */
+export function createEngine(options: CreateEngineOptions = {}): HashEngine {
+  return new WorkerPoolEngine({ workers: options.workers });
 }

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { ModelPathError } from "../errors.ts";
 import type { HasherFactory } from "./algorithms.ts";
 
@@ -33,34 +32,114 @@ export interface RangeTask {
 }
 
 /**
- * Hashes bytes `[start, end)` of an open file descriptor.
+ * Hashes bytes `[start, end)` of `file`, reading sequentially from `start`.
+ * A generator so that one body serves both the synchronous path (never
+ * yields) and the overlapped one: when `overlap()` allows it, the next read
+ * is started into the other buffer before the current one is hashed, and
+ * the pending read is yielded for the driver to await.
  *
  * @param path Only used in error messages.
+ * @param onBytes Receives the length of each hashed read.
  * @throws {ModelPathError} when the file ends before `end` (it shrank while being hashed).
  */
-export function hashFdRange(
-  fd: number,
+function* rangeSteps(
+  file: Deno.FsFile,
   path: string,
   start: number,
   end: number,
   newHash: HasherFactory,
-  buffer: Uint8Array,
-): Uint8Array {
+  buffers: readonly Uint8Array[],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+): Generator<Promise<number | null>, Uint8Array, number | null> {
   const h = newHash();
+  file.seekSync(start, Deno.SeekMode.Start);
   let pos = start;
-  while (pos < end) {
-    const want = Math.min(buffer.length, end - pos);
-    const got = readSync(fd, buffer, 0, want, pos);
-    if (got === 0) {
+  let index = 0;
+  let pending: Promise<number | null> | undefined;
+  const window = (pos: number) =>
+    buffers[index].subarray(0, Math.min(buffers[index].length, end - pos));
+  try {
+    while (pos < end) {
+      const buffer = window(pos);
+      const got = pending ? yield pending : file.readSync(buffer);
+      pending = undefined;
+      if (!got) {
+        throw new ModelPathError(
+          path,
+          `File '${path}' changed while it was being hashed (it shrank).`,
+        );
+      }
+      pos += got;
+      if (pos < end && buffers.length > 1 && overlap()) {
+        index ^= 1;
+        pending = file.read(window(pos));
+      }
+      h.update(got === buffer.length ? buffer : buffer.subarray(0, got));
+      onBytes?.(got);
+    }
+    return h.digest();
+  } finally {
+    // Never close the file under a read still in flight.
+    if (pending) yield pending.catch(() => null);
+  }
+}
+
+interface OpenRange {
+  readonly file: Deno.FsFile;
+  readonly before: Deno.FileInfo;
+}
+
+/** Opens `task.path` and checks that it is still a regular file of `expectedSize` bytes. */
+function openChecked(task: RangeTask, expectedSize: number): OpenRange {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(task.path);
+  } catch (e) {
+    const reason = describeFsError(e) === "no such file or directory"
+      ? `File '${task.path}' disappeared while the model was being hashed.`
+      : `Cannot read '${task.path}': ${describeFsError(e)}`;
+    throw new ModelPathError(task.path, reason, { cause: e });
+  }
+  try {
+    const before = file.statSync();
+    if (!before.isFile) {
       throw new ModelPathError(
-        path,
-        `File '${path}' changed while it was being hashed (it shrank).`,
+        task.path,
+        `File '${task.path}' was replaced by something that is not a regular file while the model was being hashed.`,
       );
     }
-    h.update(got === buffer.length ? buffer : buffer.subarray(0, got));
-    pos += got;
+    if (before.size !== expectedSize) {
+      throw new ModelPathError(
+        task.path,
+        `File '${task.path}' changed while it was being hashed (size ${expectedSize} became ${before.size}).`,
+      );
+    }
+    return { file, before };
+  } catch (e) {
+    file.close();
+    throw e;
   }
-  return h.digest();
+}
+
+/** Wraps a read failure (not already one of ours) into a {@linkcode ModelPathError}. */
+function readError(e: unknown, path: string): unknown {
+  if (e instanceof ModelPathError) return e;
+  return new ModelPathError(path, `Cannot read '${path}': ${describeFsError(e)}`, { cause: e });
+}
+
+/**
+ * A write during the reads changes the size or the modification time: the
+ * digest may then mix old and new bytes, so it must not be used.
+ */
+function assertSameAfter({ file, before }: OpenRange, path: string): void {
+  const after = file.statSync();
+  if (after.size !== before.size || after.mtime?.getTime() !== before.mtime?.getTime()) {
+    throw new ModelPathError(
+      path,
+      `File '${path}' changed while it was being hashed (size or modification time changed).`,
+    );
+  }
 }
 
 /**
@@ -75,50 +154,70 @@ export function hashRangeTask(
   newHash: HasherFactory,
   buffer: Uint8Array,
 ): Uint8Array {
-  let fd: number;
+  const open = openChecked(task, expectedSize);
   try {
-    fd = openSync(task.path, "r");
-  } catch (e) {
-    const reason = describeFsError(e) === "no such file or directory"
-      ? `File '${task.path}' disappeared while the model was being hashed.`
-      : `Cannot read '${task.path}': ${describeFsError(e)}`;
-    throw new ModelPathError(task.path, reason, { cause: e });
-  }
-  try {
-    const before = fstatSync(fd);
-    if (!before.isFile()) {
-      throw new ModelPathError(
-        task.path,
-        `File '${task.path}' was replaced by something that is not a regular file while the model was being hashed.`,
-      );
-    }
-    if (before.size !== expectedSize) {
-      throw new ModelPathError(
-        task.path,
-        `File '${task.path}' changed while it was being hashed (size ${expectedSize} became ${before.size}).`,
-      );
-    }
     let digest: Uint8Array;
     try {
-      digest = hashFdRange(fd, task.path, task.start, task.end, newHash, buffer);
-    } catch (e) {
-      if (e instanceof ModelPathError) throw e;
-      throw new ModelPathError(task.path, `Cannot read '${task.path}': ${describeFsError(e)}`, {
-        cause: e,
-      });
-    }
-    // A write during the reads changes the size or the modification time: the
-    // digest may then mix old and new bytes, so it must not be used.
-    const after = fstatSync(fd);
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-      throw new ModelPathError(
+      const steps = rangeSteps(
+        open.file,
         task.path,
-        `File '${task.path}' changed while it was being hashed (size or modification time changed).`,
+        task.start,
+        task.end,
+        newHash,
+        [buffer],
+        () => false,
       );
+      digest = steps.next().value as Uint8Array;
+    } catch (e) {
+      throw readError(e, task.path);
     }
+    assertSameAfter(open, task.path);
     return digest;
   } finally {
-    closeSync(fd);
+    open.file.close();
+  }
+}
+
+/**
+ * {@linkcode hashRangeTask} with read/hash overlap: with two buffers, while
+ * `overlap()` returns true (an idle core exists) the next read runs while the
+ * current buffer is hashed. The digest and every check are the same.
+ *
+ * @param onBytes Receives the length of each hashed read.
+ * @throws {ModelPathError} when the file disappeared, cannot be opened or read, or changed.
+ */
+export async function hashRangeTaskOverlapped(
+  task: RangeTask,
+  expectedSize: number,
+  newHash: HasherFactory,
+  buffers: readonly [Uint8Array, Uint8Array],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+): Promise<Uint8Array> {
+  const open = openChecked(task, expectedSize);
+  try {
+    let digest: Uint8Array;
+    try {
+      const steps = rangeSteps(
+        open.file,
+        task.path,
+        task.start,
+        task.end,
+        newHash,
+        buffers,
+        overlap,
+        onBytes,
+      );
+      let step = steps.next();
+      while (!step.done) step = steps.next(await step.value);
+      digest = step.value;
+    } catch (e) {
+      throw readError(e, task.path);
+    }
+    assertSameAfter(open, task.path);
+    return digest;
+  } finally {
+    open.file.close();
   }
 }
 

@@ -1,0 +1,267 @@
+/**
+ * The parallel hash engine: a pool of Web Workers, one per core by default.
+ * Jobs go out largest first (so the last job to finish is a small one), tiny
+ * jobs in batches (so per-message cost does not dominate many small files),
+ * and a small model is hashed on the calling thread, where it is faster than
+ * starting workers. None of these choices changes a digest.
+ *
+ * @module
+ */
+
+import {
+  DIGEST_SIZE,
+  type HashAlgorithm,
+  type HasherFactory,
+  hasherFactory,
+} from "./algorithms.ts";
+import type { EngineOptions, HashEngine, HashJob } from "./engine.ts";
+import { ModelPathError } from "../errors.ts";
+import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTaskOverlapped } from "./file_range.ts";
+
+/** A batch of jobs for one worker (main thread → worker). */
+export interface WorkerRequest {
+  /** Content hash to use. */
+  readonly algorithm: HashAlgorithm;
+  /** Read size in bytes. */
+  readonly chunkSize: number;
+  /** Jobs, hashed in this order. */
+  readonly jobs: readonly HashJob[];
+  /** One shared counter: how many workers are idle (the worker overlaps reads while > 0). */
+  readonly idle: Int32Array;
+}
+
+/** What a worker reports (worker → main thread). */
+export type WorkerReply =
+  | { readonly kind: "bytes"; readonly bytes: number }
+  | { readonly kind: "done"; readonly digests: Uint8Array; readonly bytes: number }
+  | { readonly kind: "error"; readonly message: string; readonly path?: string };
+
+/** Tuning of {@linkcode WorkerPoolEngine}; no value changes a digest. */
+export interface PoolOptions {
+  /** Parallel workers, ≥ 1 (default: one per core). */
+  readonly workers?: number;
+  /** A batch stops growing at this many bytes (default 8 MiB); larger jobs go alone. */
+  readonly batchBytes?: number;
+  /** A batch stops growing at this many jobs (default 256). */
+  readonly batchJobs?: number;
+  /**
+   * Work under both this many bytes and {@linkcode inThreadJobs} jobs is
+   * hashed on the calling thread (default 32 MiB and 2,000): a worker costs
+   * ~25 ms to start, in which one thread hashes ~30 MB.
+   */
+  readonly inThreadBytes?: number;
+  /** See {@linkcode inThreadBytes}. */
+  readonly inThreadJobs?: number;
+}
+
+/** One worker per core. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+function jobBytes(job: HashJob): number {
+  return job.end - job.start;
+}
+
+/**
+ * Hashes `jobs` in order on the calling thread with two reused buffers,
+ * overlapping reads with hashing while `overlap()` allows.
+ */
+export async function hashJobsHere(
+  jobs: readonly HashJob[],
+  newHash: HasherFactory,
+  buffers: readonly [Uint8Array, Uint8Array],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+): Promise<Uint8Array[]> {
+  const digests: Uint8Array[] = [];
+  for (const job of jobs) {
+    digests.push(
+      await hashRangeTaskOverlapped(job, job.fileSize, newHash, buffers, overlap, onBytes),
+    );
+  }
+  return digests;
+}
+
+/** Two aligned read buffers of `chunkSize` bytes. */
+export function readBuffers(chunkSize: number): [Uint8Array, Uint8Array] {
+  return [allocReadBuffer(chunkSize), allocReadBuffer(chunkSize)];
+}
+
+/** Hashes with a pool of workers; see the module documentation. */
+export class WorkerPoolEngine implements HashEngine {
+  /** Most threads used for one {@linkcode hashAll}. */
+  readonly workers: number;
+  readonly #tuning: Required<Omit<PoolOptions, "workers">>;
+
+  /** @param options Worker count and tuning. */
+  constructor(options: PoolOptions = {}) {
+    this.workers = options.workers ?? defaultWorkerCount();
+    this.#tuning = {
+      batchBytes: options.batchBytes ?? 8 << 20,
+      batchJobs: options.batchJobs ?? 256,
+      inThreadBytes: options.inThreadBytes ?? 32 << 20,
+      inThreadJobs: options.inThreadJobs ?? 2_000,
+    };
+  }
+
+  /** @inheritdoc */
+  async hashAll(
+    jobs: readonly HashJob[],
+    algorithm: HashAlgorithm,
+    options: EngineOptions = {},
+  ): Promise<Uint8Array[]> {
+    const chunkSize = options.chunkSize || DEFAULT_CHUNK_SIZE;
+    const total = jobs.reduce((n, j) => n + jobBytes(j), 0);
+    const t = this.#tuning;
+    const small = total < t.inThreadBytes && jobs.length < t.inThreadJobs;
+    if (this.workers === 1 || jobs.length <= 1 || small) {
+      // Nothing else runs on this thread, so a second core can always take the reads.
+      const overlap = defaultWorkerCount() > 1;
+      const newHash = await hasherFactory(algorithm);
+      return hashJobsHere(jobs, newHash, readBuffers(chunkSize), () => overlap, options.onBytes);
+    }
+    const count = Math.min(this.workers, jobs.length);
+    return runPool(jobs, algorithm, chunkSize, count, t.batchBytes, t.batchJobs, options);
+  }
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  /** Batches sent and not yet answered, oldest first (job indices). */
+  readonly inFlight: number[][];
+}
+
+/** Yields to the event loop (a macrotask, unlike `await`), so worker replies get handled. */
+function eventLoopTurn(port: MessagePort, peer: MessagePort): Promise<void> {
+  return new Promise((resolve) => {
+    port.onmessage = () => resolve();
+    peer.postMessage(null);
+  });
+}
+
+function runPool(
+  jobs: readonly HashJob[],
+  algorithm: HashAlgorithm,
+  chunkSize: number,
+  count: number,
+  batchBytes: number,
+  batchJobs: number,
+  options: EngineOptions,
+): Promise<Uint8Array[]> {
+  const order = jobs.map((_, i) => i).sort((a, b) =>
+    jobBytes(jobs[b]) - jobBytes(jobs[a]) || a - b
+  );
+  const results: Uint8Array[] = new Array(jobs.length);
+  const size = DIGEST_SIZE[algorithm];
+  const idle = new Int32Array(new SharedArrayBuffer(4));
+  // With only small jobs the calling thread takes batches too, in place of
+  // one worker: it is idle anyway, and one isolate fewer saves ~40 MiB.
+  const callerHelps = jobBytes(jobs[order[0]]) < batchBytes;
+  let next = 0;
+  let remaining = jobs.length;
+
+  const takeBatch = (): number[] => {
+    const batch: number[] = [];
+    let bytes = 0;
+    while (next < order.length && batch.length < batchJobs) {
+      const n = jobBytes(jobs[order[next]]);
+      if (batch.length > 0 && bytes + n > batchBytes) break;
+      batch.push(order[next++]);
+      bytes += n;
+    }
+    return batch;
+  };
+
+  return new Promise((resolve, reject) => {
+    const pool: PoolWorker[] = [];
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      for (const p of pool) p.worker.terminate();
+      if (error === undefined) resolve(results);
+      else reject(error);
+    };
+    const complete = (batch: number[], digestAt: (k: number) => Uint8Array) => {
+      batch.forEach((job, k) => results[job] = digestAt(k));
+      remaining -= batch.length;
+      if (remaining === 0) finish();
+    };
+    const updateIdle = () =>
+      Atomics.store(idle, 0, pool.filter((p) => p.inFlight.length === 0).length);
+    // Small batches queue up to three deep per worker (hiding message latency);
+    // a large job waits so that it goes to whichever worker frees up first.
+    const fill = (p: PoolWorker) => {
+      while (next < order.length && p.inFlight.length < 3) {
+        if (p.inFlight.length > 0 && jobBytes(jobs[order[next]]) >= batchBytes) break;
+        const batch = takeBatch();
+        p.inFlight.push(batch);
+        const request: WorkerRequest = {
+          algorithm,
+          chunkSize,
+          jobs: batch.map((i) => {
+            const { path, start, end, fileSize } = jobs[i];
+            return { path, start, end, fileSize };
+          }),
+          idle,
+        };
+        p.worker.postMessage(request);
+      }
+    };
+    const onReply = (p: PoolWorker, reply: WorkerReply) => {
+      if (settled) return;
+      if (reply.kind === "error") {
+        finish(
+          reply.path === undefined
+            ? new Error(reply.message)
+            : new ModelPathError(reply.path, reply.message),
+        );
+        return;
+      }
+      if (reply.bytes > 0) options.onBytes?.(reply.bytes);
+      if (reply.kind === "bytes") return;
+      complete(p.inFlight.shift()!, (k) => reply.digests.subarray(k * size, (k + 1) * size));
+      if (settled) return;
+      fill(p);
+      updateIdle();
+    };
+    const helpHere = async () => {
+      const newHash = await hasherFactory(algorithm);
+      const buffers = readBuffers(chunkSize);
+      const { port1, port2 } = new MessageChannel();
+      try {
+        while (!settled && next < order.length) {
+          const batch = takeBatch();
+          const digests = await hashJobsHere(
+            batch.map((i) => jobs[i]),
+            newHash,
+            buffers,
+            () => false,
+            options.onBytes,
+          );
+          complete(batch, (k) => digests[k]);
+          await eventLoopTurn(port1, port2);
+        }
+      } finally {
+        port1.close();
+        port2.close();
+      }
+    };
+    for (let i = callerHelps ? 1 : 0; i < count; i++) {
+      const p: PoolWorker = {
+        worker: new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" }),
+        inFlight: [],
+      };
+      p.worker.onmessage = (e: MessageEvent<WorkerReply>) => onReply(p, e.data);
+      p.worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        finish(new Error(`A hashing worker failed: ${e.message}`));
+      };
+      pool.push(p);
+    }
+    for (const p of pool) fill(p);
+    updateIdle();
+    if (callerHelps) helpHere().catch(finish);
+  });
+}
