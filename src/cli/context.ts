@@ -9,6 +9,7 @@ import { ModelSigningError } from "../errors.ts";
 import type { HashProgress } from "../manifest/hashing_config.ts";
 import { type OptionValues, UsageError } from "./args.ts";
 import type { CliIo, Logger } from "./io.ts";
+import { createProgressDisplay, type ProgressDisplay } from "./progress.ts";
 
 /** Per-run services of the CLI. */
 export interface CliContext {
@@ -28,15 +29,22 @@ export interface CliContext {
 
 /** Creates the context for one run. */
 export function createContext(io: CliIo, log: Logger): CliContext {
+  let display: ProgressDisplay | undefined;
   return {
     io,
     log,
-    progress: () => undefined,
+    progress(values) {
+      if (values.quiet === true || !io.stderrIsTerminal) return undefined;
+      display ??= createProgressDisplay({ write: (text) => io.errRaw(text) });
+      return (p) => display!.update(p);
+    },
     async report(prefix, action) {
       try {
         await action();
         return 0;
       } catch (e) {
+        // The failure line must not land on the end of a progress line.
+        display?.clear();
         if (e instanceof UsageError) throw e;
         const message = e instanceof Error ? e.message : String(e);
         log.log("CRITICAL", `${prefix}: ${message}`);
