@@ -89,7 +89,12 @@ function canonicalDsseEntry(body: string): string {
 export async function startMockSigstore(clocks: MockClocks = {}): Promise<MockSigstore> {
   const ctLog = await initializeCTLog(ecKeyPair(), clocks.ca);
   const ca = await initializeCA(ecKeyPair(), ctLog, clocks.ca);
-  const tsa = await initializeTSA(ecKeyPair());
+  // The mock TSA writes the generation time with milliseconds, and @sigstore/core reads only
+  // times with exactly three fraction digits (or none): "…12.5Z" fails to parse. A clock on a
+  // whole second avoids it; five minutes ahead keeps it inside the ten-minute certificate issued
+  // after start-up.
+  const tsaClock = new Date(Math.floor(Date.now() / 1000) * 1000 + 5 * 60_000);
+  const tsa = await initializeTSA(ecKeyPair(), tsaClock);
   const requests = new Map<string, number>();
   const handlers = new Map<string, ReturnType<typeof rekorHandler>["fn"]>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
