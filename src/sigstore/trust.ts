@@ -101,29 +101,22 @@ export function readTrustConfig(path: string): ClientTrustConfig {
   return { path, trustedRoot: parsed.trustedRoot, signingConfig: signing };
 }
 
-/** Converts trusted-root JSON into the library's form, naming the source on failure. */
-export function toTrustedRoot(json: TrustedRootJson, source: string): TrustedRoot {
+/** Parses protobuf JSON with the library's parser, naming the source on failure. */
+function fromJson<T>(parse: (json: unknown) => T, kind: string, json: unknown, source: string): T {
   try {
-    return TrustedRoot.fromJSON(json);
+    return parse(json);
   } catch (e) {
-    throw new ConfigError(
-      "trust-config",
-      `Invalid trusted root in ${source}: ${(e as Error).message}`,
-    );
+    throw new ConfigError("trust-config", `Invalid ${kind} in ${source}: ${(e as Error).message}`);
   }
 }
 
-/** Converts signing-config JSON into the library's form, naming the source on failure. */
-export function toSigningConfig(json: SigningConfigJson, source: string): SigningConfig {
-  try {
-    return SigningConfig.fromJSON(json);
-  } catch (e) {
-    throw new ConfigError(
-      "trust-config",
-      `Invalid signing config in ${source}: ${(e as Error).message}`,
-    );
-  }
-}
+/** Converts trusted-root JSON into the library's form. */
+export const toTrustedRoot = (json: TrustedRootJson, source: string): TrustedRoot =>
+  fromJson(TrustedRoot.fromJSON, "trusted root", json, source);
+
+/** Converts signing-config JSON into the library's form. */
+export const toSigningConfig = (json: SigningConfigJson, source: string): SigningConfig =>
+  fromJson(SigningConfig.fromJSON, "signing config", json, source);
 
 /**
  * The OIDC issuer of a signing config: the newest URL currently valid, as

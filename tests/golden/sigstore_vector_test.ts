@@ -17,31 +17,18 @@ import { PRODUCTION_TUF_URL } from "../../src/sigstore/trust.ts";
 import { VerifyingConfig } from "../../src/verifying/verifying_config.ts";
 import { type CliResult, runCli } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
+import {
+  SIGSTORE_FOLDER,
+  SIGSTORE_IDENTITY,
+  SIGSTORE_ISSUER,
+  sigstoreVerifyArgs,
+} from "../sigstore_vector.ts";
 
-const FOLDER = "v1.0.1-sigstore";
-const IDENTITY = "stefanb@us.ibm.com";
-const ISSUER = "https://sigstore.verify.ibm.com/oauth2";
 /** An air-gapped run: the file system only, no network, no environment. */
 const OFFLINE = ["--allow-read"];
 
-function verifyArgs(at: { model: string; inModel: string }, identity = IDENTITY, issuer = ISSUER) {
-  return [
-    "verify",
-    "sigstore",
-    "--identity",
-    identity,
-    "--identity-provider",
-    issuer,
-    "--ignore-paths",
-    `${at.inModel}ignore-me`,
-    "--signature",
-    `${at.inModel}model.sig`,
-    at.model,
-  ];
-}
-
-const FROM_ROOT = { cwd: VECTORS, model: `${FOLDER}/`, inModel: `${FOLDER}/` };
-const FROM_INSIDE = { cwd: nodePath.join(VECTORS, FOLDER), model: ".", inModel: "" };
+const FROM_ROOT = { cwd: VECTORS, model: `${SIGSTORE_FOLDER}/`, inModel: `${SIGSTORE_FOLDER}/` };
+const FROM_INSIDE = { cwd: nodePath.join(VECTORS, SIGSTORE_FOLDER), model: ".", inModel: "" };
 
 function assertVerified(r: CliResult, what: string): void {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
@@ -71,32 +58,39 @@ function seedTrustConfig(dir: string, signingKey = "signingConfig"): string {
 
 Deno.test("the sigstore vector verifies offline from the vectors folder and from inside it", async () => {
   for (const at of [FROM_ROOT, FROM_INSIDE]) {
-    const r = await runCli(verifyArgs(at), { cwd: at.cwd, permissions: OFFLINE });
+    const r = await runCli(sigstoreVerifyArgs(at), { cwd: at.cwd, permissions: OFFLINE });
     assertVerified(r, at.cwd);
     assert.equal(r.stderr, "", "no notice when no refresh was allowed");
   }
   // The method word is optional: sigstore is the default.
-  const r = await runCli(verifyArgs(FROM_ROOT).slice(0, 1).concat(verifyArgs(FROM_ROOT).slice(2)), {
-    cwd: VECTORS,
-    permissions: OFFLINE,
-  });
+  const r = await runCli(
+    sigstoreVerifyArgs(FROM_ROOT).slice(0, 1).concat(sigstoreVerifyArgs(FROM_ROOT).slice(2)),
+    {
+      cwd: VECTORS,
+      permissions: OFFLINE,
+    },
+  );
   assertVerified(r, "default method");
 });
 
 Deno.test("the identity and the issuer must match exactly", async () => {
   const cases: [string, string, string][] = [
-    ["ibm.com", ISSUER, "substring of the identity"],
-    ["us.ibm.com", ISSUER, "suffix of the identity"],
-    ["stefanb@us.ibm.com.evil.example", ISSUER, "superstring of the identity"],
-    ["xstefanb@us.ibm.com", ISSUER, "prefix added"],
-    ["stefanb@us.ibm.co.", ISSUER, "a pattern the identity matches as a regular expression"],
-    ["Stefanb@us.ibm.com", ISSUER, "case changed"],
-    [IDENTITY, "https://sigstore.verify.ibm.com/oauth", "issuer substring"],
-    [IDENTITY, `${ISSUER}/`, "issuer superstring"],
-    [IDENTITY, "https://oauth2.sigstore.dev/auth", "another issuer"],
+    ["ibm.com", SIGSTORE_ISSUER, "substring of the identity"],
+    ["us.ibm.com", SIGSTORE_ISSUER, "suffix of the identity"],
+    ["stefanb@us.ibm.com.evil.example", SIGSTORE_ISSUER, "superstring of the identity"],
+    ["xstefanb@us.ibm.com", SIGSTORE_ISSUER, "prefix added"],
+    [
+      "stefanb@us.ibm.co.",
+      SIGSTORE_ISSUER,
+      "a pattern the identity matches as a regular expression",
+    ],
+    ["Stefanb@us.ibm.com", SIGSTORE_ISSUER, "case changed"],
+    [SIGSTORE_IDENTITY, "https://sigstore.verify.ibm.com/oauth", "issuer substring"],
+    [SIGSTORE_IDENTITY, `${SIGSTORE_ISSUER}/`, "issuer superstring"],
+    [SIGSTORE_IDENTITY, "https://oauth2.sigstore.dev/auth", "another issuer"],
   ];
   for (const [identity, issuer, what] of cases) {
-    const r = await runCli(verifyArgs(FROM_ROOT, identity, issuer), {
+    const r = await runCli(sigstoreVerifyArgs(FROM_ROOT, identity, issuer), {
       cwd: VECTORS,
       permissions: OFFLINE,
     });
@@ -106,16 +100,16 @@ Deno.test("the identity and the issuer must match exactly", async () => {
 
 Deno.test("a changed byte of a signed file fails", async () => {
   using tmp = tempDir();
-  const model = nodePath.join(tmp.path, FOLDER);
+  const model = nodePath.join(tmp.path, SIGSTORE_FOLDER);
   Deno.mkdirSync(model);
   for (const name of ["signme-1", "signme-2", "ignore-me", "model.sig"]) {
-    Deno.copyFileSync(nodePath.join(VECTORS, FOLDER, name), nodePath.join(model, name));
+    Deno.copyFileSync(nodePath.join(VECTORS, SIGSTORE_FOLDER, name), nodePath.join(model, name));
   }
   const file = nodePath.join(model, "signme-2");
   const bytes = Deno.readFileSync(file);
   bytes[0] ^= 1;
   Deno.writeFileSync(file, bytes);
-  const r = await runCli(verifyArgs(FROM_ROOT), { cwd: tmp.path, permissions: OFFLINE });
+  const r = await runCli(sigstoreVerifyArgs(FROM_ROOT), { cwd: tmp.path, permissions: OFFLINE });
   assertFailed(r, /Hash mismatch for 'signme-2'/, "changed byte");
 });
 
@@ -192,13 +186,13 @@ const MUTATIONS: [string, (b: Bundle) => void][] = [
 Deno.test("a changed bundle field fails (library, trust config holding the shipped root)", async () => {
   using tmp = tempDir();
   const trustConfig = seedTrustConfig(tmp.path);
-  const original = Deno.readTextFileSync(nodePath.join(VECTORS, FOLDER, "model.sig"));
+  const original = Deno.readTextFileSync(nodePath.join(VECTORS, SIGSTORE_FOLDER, "model.sig"));
   const hashing = new HashingConfig().setIgnoredPaths({ paths: ["ignore-me", "model.sig"] });
-  const verify = (signature: string, identity = IDENTITY) =>
+  const verify = (signature: string, identity = SIGSTORE_IDENTITY) =>
     new VerifyingConfig()
       .setHashingConfig(hashing)
-      .useSigstoreVerifier({ identity, oidcIssuer: ISSUER, trustConfig })
-      .verify(nodePath.join(VECTORS, FOLDER), signature);
+      .useSigstoreVerifier({ identity, oidcIssuer: SIGSTORE_ISSUER, trustConfig })
+      .verify(nodePath.join(VECTORS, SIGSTORE_FOLDER), signature);
   const unchanged = nodePath.join(tmp.path, "unchanged.sig");
   Deno.writeTextFileSync(unchanged, original);
   const expected = await verify(unchanged);
@@ -257,7 +251,7 @@ Deno.test("with network: --trust-config never connects; production falls back to
   };
   for (const key of ["signingConfig", "signing_config"]) {
     const trustConfig = seedTrustConfig(tmp.path, key);
-    const r = await runCli([...verifyArgs(FROM_ROOT), "--trust-config", trustConfig], {
+    const r = await runCli([...sigstoreVerifyArgs(FROM_ROOT), "--trust-config", trustConfig], {
       cwd: VECTORS,
       env,
     });
@@ -265,7 +259,7 @@ Deno.test("with network: --trust-config never connects; production falls back to
     assert.equal(r.stderr, "");
   }
   assert.equal(proxy.count(), 0, "no connection with --trust-config");
-  const r = await runCli(verifyArgs(FROM_ROOT), { cwd: VECTORS, env });
+  const r = await runCli(sigstoreVerifyArgs(FROM_ROOT), { cwd: VECTORS, env });
   assertVerified(r, "production through an unreachable TUF repository");
   assert.match(
     r.stderr,
@@ -275,18 +269,24 @@ Deno.test("with network: --trust-config never connects; production falls back to
 });
 
 Deno.test("usage errors: verify sigstore needs --identity and --identity-provider", async () => {
-  const base = ["verify", "sigstore", "--signature", `${FOLDER}/model.sig`, `${FOLDER}/`];
+  const base = [
+    "verify",
+    "sigstore",
+    "--signature",
+    `${SIGSTORE_FOLDER}/model.sig`,
+    `${SIGSTORE_FOLDER}/`,
+  ];
   for (
     const [args, missing] of [
-      [[...base, "--identity-provider", ISSUER], "--identity"],
-      [[...base, "--identity", IDENTITY], "--identity-provider"],
+      [[...base, "--identity-provider", SIGSTORE_ISSUER], "--identity"],
+      [[...base, "--identity", SIGSTORE_IDENTITY], "--identity-provider"],
     ] as const
   ) {
     const r = await runCli([...args], { cwd: VECTORS, permissions: OFFLINE });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`Missing option '${missing}'`));
   }
-  const staging = await runCli([...verifyArgs(FROM_ROOT), "--use-staging"], {
+  const staging = await runCli([...sigstoreVerifyArgs(FROM_ROOT), "--use-staging"], {
     cwd: VECTORS,
     permissions: OFFLINE,
   });
@@ -295,7 +295,11 @@ Deno.test("usage errors: verify sigstore needs --identity and --identity-provide
     /No staging trusted root ships with this tool/,
     "staging without trust config",
   );
-  const badConfig = await runCli([...verifyArgs(FROM_ROOT), "--trust-config", "nonexistent.json"], {
+  const badConfig = await runCli([
+    ...sigstoreVerifyArgs(FROM_ROOT),
+    "--trust-config",
+    "nonexistent.json",
+  ], {
     cwd: VECTORS,
     permissions: OFFLINE,
   });

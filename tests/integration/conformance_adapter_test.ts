@@ -26,6 +26,30 @@ async function adapter(args: string[]): Promise<{ code: number; output: string }
   return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
 }
 
+/** `sign-model --method METHOD --model-path MODEL --output-bundle BUNDLE EXTRA…`. */
+const signModel = (method: string, model: string, bundle: string, ...extra: string[]) =>
+  adapter([
+    "sign-model",
+    "--method",
+    method,
+    "--model-path",
+    model,
+    "--output-bundle",
+    bundle,
+    ...extra,
+  ]);
+
+/** `verify-model --method METHOD --model-path MODEL --bundle BUNDLE`, options to follow. */
+const verifyModelArgs = (method: string, model: string, bundle: string) => [
+  "verify-model",
+  "--method",
+  method,
+  "--model-path",
+  model,
+  "--bundle",
+  bundle,
+];
+
 /** A model whose canonical order differs from plain string order (`a/b` before `a.b`). */
 function writeModel(root: string): string {
   const model = nodePath.join(root, "model");
@@ -90,22 +114,11 @@ Deno.test("adapter: sign-model and verify-model with --method key", async () => 
   Deno.mkdirSync(nodePath.dirname(bundle));
   const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
 
-  const signed = await adapter([
-    "sign-model",
-    "--method",
-    "key",
-    "--model-path",
-    model,
-    "--output-bundle",
-    bundle,
-    "--private-key",
-    key,
-    ...ignore,
-  ]);
+  const signed = await signModel("key", model, bundle, "--private-key", key, ...ignore);
   assert.equal(signed.code, 0, signed.output);
   assertSignedModel(bundle, ["publicKey", "publicKey.hint"]);
 
-  const verifyArgs = ["verify-model", "--method", "key", "--model-path", model, "--bundle", bundle];
+  const verifyArgs = verifyModelArgs("key", model, bundle);
   const verified = await adapter([...verifyArgs, "--public-key", pub, ...ignore]);
   assert.equal(verified.code, 0, verified.output);
 
@@ -142,13 +155,9 @@ Deno.test("adapter: sign-model and verify-model with --method certificate", asyn
   const bundle = nodePath.join(tmp.path, "bundle.json");
   const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
 
-  const signed = await adapter([
-    "sign-model",
-    "--method",
+  const signed = await signModel(
     "certificate",
-    "--model-path",
     model,
-    "--output-bundle",
     bundle,
     "--private-key",
     key,
@@ -157,7 +166,7 @@ Deno.test("adapter: sign-model and verify-model with --method certificate", asyn
     "--cert-chain",
     chain,
     ...ignore,
-  ]);
+  );
   assert.equal(signed.code, 0, signed.output);
   assertSignedModel(bundle, [
     "x509CertificateChain",
@@ -168,16 +177,7 @@ Deno.test("adapter: sign-model and verify-model with --method certificate", asyn
     "x509CertificateChain.certificates[1].rawBytes",
   ]);
 
-  const verifyArgs = [
-    "verify-model",
-    "--method",
-    "certificate",
-    "--model-path",
-    model,
-    "--bundle",
-    bundle,
-    ...ignore,
-  ];
+  const verifyArgs = [...verifyModelArgs("certificate", model, bundle), ...ignore];
   const root = nodePath.join(CERT_KEYS, "ca-cert.pem");
   const verified = await adapter([...verifyArgs, "--cert-chain", root]);
   assert.equal(verified.code, 0, verified.output);
@@ -194,13 +194,7 @@ Deno.test("adapter: sign-model and verify-model with --method certificate", asyn
 Deno.test("adapter: verify-model --method sigstore on the Python tool's keyless vector", async () => {
   const model = nodePath.join(VECTORS, "v1.0.1-sigstore");
   const args = [
-    "verify-model",
-    "--method",
-    "sigstore",
-    "--model-path",
-    model,
-    "--bundle",
-    nodePath.join(model, "model.sig"),
+    ...verifyModelArgs("sigstore", model, nodePath.join(model, "model.sig")),
     "--ignore-paths",
     nodePath.join(model, "ignore-me"),
     "--identity-provider",
@@ -220,32 +214,22 @@ Deno.test("adapter: sign-model and verify-model with --method sigstore on a priv
   const model = writeModel(tmp.path);
   const bundle = nodePath.join(tmp.path, "bundle.json");
   const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
-  const signed = await adapter([
-    "sign-model",
-    "--method",
+  const signed = await signModel(
     "sigstore",
-    "--model-path",
     model,
-    "--output-bundle",
     bundle,
     "--identity-token",
     mockIdentityToken(),
     "--trust-config",
     trustConfig,
     ...ignore,
-  ]);
+  );
   assert.equal(signed.code, 0, signed.output);
   const json = JSON.parse(Deno.readTextFileSync(bundle));
   assert.ok(json.verificationMaterial.certificate.rawBytes);
   assert.equal(json.verificationMaterial.tlogEntries.length, 1);
   const verifyArgs = [
-    "verify-model",
-    "--method",
-    "sigstore",
-    "--model-path",
-    model,
-    "--bundle",
-    bundle,
+    ...verifyModelArgs("sigstore", model, bundle),
     "--trust-config",
     trustConfig,
     "--identity-provider",
@@ -266,17 +250,7 @@ Deno.test("adapter: an empty model is refused at signing and no bundle is writte
   const key = nodePath.join(tmp.path, "key.pem");
   Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
   const bundle = nodePath.join(tmp.path, "bundle.json");
-  const r = await adapter([
-    "sign-model",
-    "--method",
-    "key",
-    "--model-path",
-    model,
-    "--output-bundle",
-    bundle,
-    "--private-key",
-    key,
-  ]);
+  const r = await signModel("key", model, bundle, "--private-key", key);
   assert.notEqual(r.code, 0);
   assert.match(r.output, /Signing failed with error: /);
   assert.throws(() => Deno.statSync(bundle), Deno.errors.NotFound);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { ROOT } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
 import { serveDirectory } from "../http_server.ts";
+import { sigstoreVerifyArgs } from "../sigstore_vector.ts";
 
 Deno.test("deno run <url>: verify sigstore of the golden vector, read permission only", async () => {
   await using server = serveDirectory(ROOT);
@@ -14,17 +15,7 @@ Deno.test("deno run <url>: verify sigstore of the golden vector, read permission
       "--allow-read",
       `--allow-import=${server.host}`,
       `${server.url}/main.ts`,
-      "verify",
-      "sigstore",
-      "--identity",
-      "stefanb@us.ibm.com",
-      "--identity-provider",
-      "https://sigstore.verify.ibm.com/oauth2",
-      "--ignore-paths",
-      "v1.0.1-sigstore/ignore-me",
-      "--signature",
-      "v1.0.1-sigstore/model.sig",
-      "v1.0.1-sigstore",
+      ...sigstoreVerifyArgs(),
     ],
     cwd: VECTORS,
     env: { NO_COLOR: "1" },

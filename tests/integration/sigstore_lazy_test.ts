@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { ROOT } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
+import { sigstoreVerifyArgs } from "../sigstore_vector.ts";
 
 /**
  * Runs the CLI in-process in a child and reports whether the node:crypto fix, which the Sigstore
@@ -54,18 +55,6 @@ Deno.test("help, version, digest, key and certificate do not load the Sigstore p
     assert.equal(await loadsSigstore(args), false, args.join(" "));
   }
   // The probe works: verify sigstore does load them.
-  const sigstore = [
-    "verify",
-    "sigstore",
-    "--identity",
-    "stefanb@us.ibm.com",
-    "--identity-provider",
-    "https://sigstore.verify.ibm.com/oauth2",
-    "--ignore-paths",
-    "v1.0.1-sigstore/ignore-me",
-    "--signature",
-    "v1.0.1-sigstore/model.sig",
-    "v1.0.1-sigstore",
-  ];
+  const sigstore = sigstoreVerifyArgs();
   assert.equal(await loadsSigstore(sigstore), true);
 });
