@@ -40,6 +40,8 @@ function nodeDefault(
   return type !== undefined && DEFAULT_SHA256_TYPES.has(type) ? "sha256" : algorithm;
 }
 
+// Marks the patch, so that a second copy of this module (a checkout and a URL import in one
+// process) does not wrap twice; tests read it to see whether the Sigstore modules were loaded.
 const PATCHED = Symbol.for("model-signing.node-crypto-default-digest");
 const target = crypto as unknown as Record<PropertyKey, unknown>;
 
@@ -65,6 +67,3 @@ if (!target[PATCHED]) {
     (originalVerify as any)(nodeDefault(algorithm, key), data, key, signature, cb);
   target[PATCHED] = true;
 }
-
-/** Whether the fix is in place (for tests and diagnostics). */
-export const nodeCryptoDefaultDigestFixed: boolean = target[PATCHED] === true;

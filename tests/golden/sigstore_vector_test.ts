@@ -258,6 +258,17 @@ Deno.test("with network: --trust-config never connects; production falls back to
     assertVerified(r, key);
     assert.equal(r.stderr, "");
   }
+  // For verification the trust config wins over --use-staging (§5.4).
+  const both = await runCli(
+    [
+      ...sigstoreVerifyArgs(FROM_ROOT),
+      "--use-staging",
+      "--trust-config",
+      seedTrustConfig(tmp.path),
+    ],
+    { cwd: VECTORS, env },
+  );
+  assertVerified(both, "--use-staging with --trust-config");
   assert.equal(proxy.count(), 0, "no connection with --trust-config");
   const r = await runCli(sigstoreVerifyArgs(FROM_ROOT), { cwd: VECTORS, env });
   assertVerified(r, "production through an unreachable TUF repository");

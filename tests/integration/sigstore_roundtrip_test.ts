@@ -159,6 +159,31 @@ Deno.test("CLI: the default method signs with Sigstore; a signing failure writes
   assert.equal(Deno.readTextFileSync(sig), before);
 });
 
+Deno.test("signing prefers --use-staging over --trust-config (FORMAT.md §5.4)", async () => {
+  using tmp = tempDir();
+  await using mock = await startMockSigstore();
+  const m = model(tmp.path);
+  // Network only to 127.0.0.1: staging cannot be reached, and the mock must not be asked.
+  const r = await runCli(
+    [
+      "sign",
+      "--use-staging",
+      "--trust-config",
+      mock.writeTrustConfig(tmp.path),
+      "--identity-token",
+      mockIdentityToken(),
+      m,
+    ],
+    { cwd: tmp.path, permissions: SIGN_PERMISSIONS },
+  );
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^Signing failed with error: Sigstore signing with the staging instance failed/,
+  );
+  assert.equal(mock.requests.size, 0);
+});
+
 Deno.test("signing needs a signing config in the trust config", async () => {
   using tmp = tempDir();
   const m = model(tmp.path);
