@@ -109,9 +109,14 @@ export class SigstoreVerifier implements BundleVerifier {
     try {
       bundle = bundleFromJSON(json);
     } catch (e) {
-      throw new BundleFormatError("", `Invalid Sigstore bundle: ${(e as Error).message}`, {
-        cause: e,
-      });
+      // The library's validation error lists the offending fields.
+      const fields = (e as { fields?: unknown }).fields;
+      const named = Array.isArray(fields) && fields.length > 0 ? ` (${fields.join(", ")})` : "";
+      throw new BundleFormatError(
+        Array.isArray(fields) ? String(fields[0] ?? "") : "",
+        `Invalid Sigstore bundle: ${(e as Error).message}${named}`,
+        { cause: e },
+      );
     }
     if (bundle.content.$case !== "dsseEnvelope") {
       throw new BundleFormatError("dsseEnvelope", "The Sigstore bundle holds no DSSE envelope");

@@ -279,6 +279,38 @@ Deno.test("with network: --trust-config never connects; production falls back to
   assert.ok(proxy.count() > 0, "the refresh went through the proxy");
 });
 
+Deno.test("other methods' signatures and other methods on this one fail with one line", async () => {
+  const onKeyVector = await runCli(
+    sigstoreVerifyArgs({ model: "v1.1.0-elliptic-key", inModel: "v1.1.0-elliptic-key/" }),
+    { cwd: VECTORS, permissions: OFFLINE },
+  );
+  assertFailed(
+    onKeyVector,
+    /^Verification failed with error: A Sigstore signature must carry the signing certificate$/,
+    "key vector",
+  );
+  const onCertificateVector = await runCli(
+    sigstoreVerifyArgs({ model: "v1.0.1-certificate", inModel: "v1.0.1-certificate/" }),
+    { cwd: VECTORS, permissions: OFFLINE },
+  );
+  assertFailed(
+    onCertificateVector,
+    /^Verification failed with error: Invalid Sigstore bundle: invalid bundle \(verificationMaterial\.content\.\$case\)$/,
+    "certificate vector (a v0.3 bundle must not carry a chain)",
+  );
+  const asKey = await runCli(
+    [
+      "verify",
+      "key",
+      "--public-key",
+      "keys/certificate/signing-key-pub.pem",
+      ...sigstoreVerifyArgs().slice(6),
+    ],
+    { cwd: VECTORS, permissions: OFFLINE },
+  );
+  assertFailed(asKey, /^Verification failed with error: /, "verify key");
+});
+
 Deno.test("usage errors: verify sigstore needs --identity and --identity-provider", async () => {
   const base = [
     "verify",
