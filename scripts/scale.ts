@@ -14,6 +14,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { parseArgs } from "node:util";
+import { peakRssKiB } from "./bench_util.ts";
 
 /** One measured run. */
 export interface ScaleResult {
@@ -44,15 +45,6 @@ export function buildScaleModel(root: string, files: number, depth: number): voi
     const dir = nodePath.join(root, `d${Math.floor(n / 100)}`);
     if (n % 100 === 0 || n === deepFiles) Deno.mkdirSync(dir, { recursive: true });
     Deno.writeTextFileSync(nodePath.join(dir, `f${n % 100}`), `file ${n}`);
-  }
-}
-
-function peakRssKiB(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-    return m ? Number(m[1]) : -1;
-  } catch {
-    return -1;
   }
 }
 

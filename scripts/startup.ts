@@ -8,6 +8,7 @@
  */
 
 import * as nodePath from "node:path";
+import { median } from "./bench_util.ts";
 
 const ROOT = nodePath.resolve(import.meta.dirname!, "..");
 
@@ -37,11 +38,6 @@ async function timeToFirstOutput(args: string[]): Promise<number> {
   await child.stdout.cancel();
   await child.status;
   return elapsed;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Measures `runs` times each (after one warm-up run) and returns medians and ratios. */

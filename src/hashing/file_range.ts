@@ -53,7 +53,7 @@ function* rangeSteps(
   onBytes?: (bytes: number) => void,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
   const h = newHash();
-  file.seekSync(start, Deno.SeekMode.Start);
+  if (start > 0) file.seekSync(start, Deno.SeekMode.Start); // a fresh file is at 0
   let pos = start;
   let index = 0;
   let pending: Promise<number | null> | undefined;

@@ -1,0 +1,340 @@
+/**
+ * `deno task bench`: end-to-end hashing speed against native tools, in one run.
+ *
+ * Builds synthetic models in a temporary folder — A: 4 × 512 MiB, B: one
+ * 2 GiB file, C: 100,000 × 4 KiB — warms the page cache before every timed
+ * run, and times (median of 3, process start to exit) our `digest`,
+ * `sign key` and `verify key` and the native references (`openssl dgst
+ * -sha256` as one process and one process per core, `b3sum`, `b2sum`, where
+ * installed). Prints a table with MB/s, peak RSS and the ratio to the
+ * matching reference, then the targets of the hashing issue as pass/fail
+ * lines, the start-up times (`startup.ts`) and the 100,000-file sign/verify
+ * memory (`scale.ts`). Everything it builds is deleted at the end.
+ *
+ * Environment: `BENCH_SCALE` (default 1) scales every model (sizes of A and
+ * B, file count of C); `BENCH_RUNS` (default 3) runs per median.
+ *
+ * @module
+ */
+
+import { generateKeyPairSync } from "node:crypto";
+import * as nodePath from "node:path";
+import { medianOf, timeCommand, type Timed, timeParallel } from "./bench_util.ts";
+import { measureScale } from "./scale.ts";
+import { measureStartup, printStartup } from "./startup.ts";
+
+const ROOT = nodePath.resolve(import.meta.dirname!, "..");
+const MAIN = nodePath.join(ROOT, "main.ts");
+const SCALE = Number(Deno.env.get("BENCH_SCALE") ?? "1");
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? "3");
+const CORES = navigator.hardwareConcurrency;
+const MIB = 1 << 20;
+/** The permissions README "Install" gives for key signing. */
+const OURS = ["run", "--quiet", "--allow-read", "--allow-write", "--allow-env", MAIN];
+
+interface Model {
+  readonly name: string;
+  readonly path: string;
+  readonly files: string[];
+  readonly bytes: number;
+}
+
+interface Row {
+  readonly model: string;
+  readonly what: string;
+  readonly timed: Timed;
+  readonly bytes: number;
+  readonly files: number;
+  /** The reference row's label and its throughput (MB/s), when there is one. */
+  readonly reference?: { readonly label: string; readonly mbps: number };
+}
+
+const mbps = (bytes: number, ms: number) => bytes / 1e3 / ms;
+
+/** Writes `bytes` of pseudo-random content (a random block, varied per MiB) to `path`. */
+function writeData(path: string, bytes: number, block: Uint8Array): void {
+  using file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  for (let done = 0, i = 0; done < bytes; i++) {
+    const n = Math.min(block.length, bytes - done);
+    block[0] = i & 0xff;
+    block[1] = (i >> 8) & 0xff;
+    file.writeSync(block.subarray(0, n));
+    done += n;
+  }
+}
+
+function randomBlock(size: number): Uint8Array {
+  const block = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(block.subarray(i, i + 65536));
+  return block;
+}
+
+function buildModels(work: string): Model[] {
+  const block = randomBlock(8 * MIB);
+  const make = (name: string, count: number, size: number, perDir: number): Model => {
+    const path = nodePath.join(work, name);
+    const files: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const dir = perDir > 0 ? nodePath.join(path, `d${Math.floor(i / perDir)}`) : path;
+      if (i % (perDir || count) === 0) Deno.mkdirSync(dir, { recursive: true });
+      const file = nodePath.join(dir, `f${i}.bin`);
+      if (size >= MIB) writeData(file, size, block);
+      else Deno.writeFileSync(file, block.subarray(i % 1024 * 4096, i % 1024 * 4096 + size));
+      files.push(file);
+    }
+    return { name, path, files, bytes: count * size };
+  };
+  const big = (n: number) => Math.max(MIB, Math.round(n * SCALE / MIB) * MIB);
+  return [
+    make("A", 4, big(512 * MIB), 0),
+    make("B", 1, big(2048 * MIB), 0),
+    make("C", Math.max(100, Math.round(100_000 * SCALE)), 4096, 100),
+  ];
+}
+
+/** Reads every file once so that the timed run finds it in the page cache. */
+function warm(model: Model): void {
+  const buffer = new Uint8Array(8 * MIB);
+  for (const path of model.files) {
+    using file = Deno.openSync(path);
+    while (file.readSync(buffer) !== null) { /* read to the end */ }
+  }
+}
+
+function toolAvailable(tool: string, args = ["--version"]): boolean {
+  try {
+    return new Deno.Command(tool, { args, stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** Splits `files` into `n` groups of about equal size, largest first. */
+function perCore(files: string[], n: number): string[][] {
+  const groups: string[][] = Array.from({ length: Math.min(n, files.length) }, () => []);
+  files.forEach((f, i) => groups[i % groups.length].push(f));
+  return groups;
+}
+
+function load(): string {
+  return Deno.loadavg().map((l) => l.toFixed(2)).join(", ");
+}
+
+async function main(): Promise<void> {
+  const work = Deno.makeTempDirSync({ prefix: "msig-bench-" });
+  const rows: Row[] = [];
+  const started = performance.now();
+  try {
+    console.log(`Machine: ${machine()}`);
+    console.log(`Deno ${Deno.version.deno}; scale ${SCALE}; median of ${RUNS}; load ${load()}`);
+    const [A, B, C] = buildModels(work);
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const priv = nodePath.join(work, "key.pem");
+    const pub = nodePath.join(work, "key.pub");
+    Deno.writeTextFileSync(priv, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+    Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+
+    const time = (model: Model, run: () => Promise<Timed>) =>
+      medianOf(RUNS, () => warm(model), run);
+    const add = (model: Model, what: string, timed: Timed, reference?: Row): Row => {
+      const row: Row = {
+        model: model.name,
+        what,
+        timed,
+        bytes: model.bytes,
+        files: model.files.length,
+        reference: reference &&
+          { label: reference.what, mbps: mbps(reference.bytes, reference.timed.ms) },
+      };
+      rows.push(row);
+      return row;
+    };
+    const ours = (model: Model, args: string[]) =>
+      time(model, () => timeCommand(Deno.execPath(), [...OURS, ...args]));
+    /** Our digest, sign key and verify key for one method; `digestOnly` skips the other two. */
+    const oursAll = async (
+      model: Model,
+      method: string[],
+      label: string,
+      ref?: Row,
+      digestOnly = false,
+    ) => {
+      add(model, `digest ${label}`, await ours(model, ["digest", ...method, model.path]), ref);
+      if (digestOnly) return;
+      const sig = nodePath.join(work, `${model.name}.sig`);
+      const sign = ["sign", "key", "--private-key", priv, "--signature", sig, ...method];
+      add(model, `sign key ${label}`, await ours(model, [...sign, model.path]), ref);
+      const verify = ["verify", "key", "--public-key", pub, "--signature", sig, model.path];
+      add(model, `verify key ${label}`, await ours(model, verify), ref);
+    };
+
+    const openssl = toolAvailable("openssl", ["version"]);
+    let osslPerCore: Row | undefined;
+    let osslOneB: Row | undefined;
+    if (openssl) {
+      add(
+        A,
+        "openssl sha256, 1 process",
+        await time(A, () => timeCommand("openssl", ["dgst", "-sha256", ...A.files])),
+      );
+      osslPerCore = add(
+        A,
+        `openssl sha256, ${CORES} processes`,
+        await time(
+          A,
+          () =>
+            timeParallel(
+              perCore(A.files, CORES).map((g) => ["openssl", ["dgst", "-sha256", ...g]]),
+            ),
+        ),
+      );
+      osslOneB = add(
+        B,
+        "openssl sha256, 1 process",
+        await time(B, () => timeCommand("openssl", ["dgst", "-sha256", ...B.files])),
+      );
+    } else console.log("openssl: not installed, its lines are skipped");
+
+    const shard = ["--shard-size", String(Math.min(512 * MIB, B.bytes / 4))];
+    await oursAll(A, ["--hash-algorithm", "sha256"], "sha256 files", osslPerCore);
+    await oursAll(A, ["--hash-algorithm", "sha256", ...shard], "sha256 shards", osslPerCore);
+    await oursAll(B, ["--hash-algorithm", "sha256"], "sha256 files", osslOneB, true);
+    // One file cannot be split across `openssl` processes: the per-core rate measured on A is the reference.
+    await oursAll(B, ["--hash-algorithm", "sha256", ...shard], "sha256 shards", osslPerCore);
+
+    let b3: Row | undefined;
+    if (toolAvailable("b3sum")) {
+      b3 = add(A, "b3sum, all threads", await time(A, () => timeCommand("b3sum", A.files)));
+    } else console.log("b3sum: not installed (Debian package b3sum), its line is skipped");
+    await oursAll(A, ["--hash-algorithm", "blake3"], "blake3 files", b3, true);
+
+    let b2: Row | undefined;
+    if (toolAvailable("b2sum")) {
+      const one = add(A, "b2sum, 1 process", await time(A, () => timeCommand("b2sum", A.files)));
+      // The target's reference: the one-process rate times the cores.
+      b2 = {
+        ...one,
+        what: `b2sum per core × ${CORES}`,
+        timed: { ...one.timed, ms: one.timed.ms / CORES },
+      };
+    } else console.log("b2sum: not installed (coreutils), its line is skipped");
+    await oursAll(A, ["--hash-algorithm", "blake2b"], "blake2b files", b2, true);
+    await oursAll(A, ["--hash-algorithm", "blake2b", ...shard], "blake2b shards", b2, true);
+
+    await oursAll(C, ["--hash-algorithm", "sha256"], "sha256 files", undefined, true);
+    printTable(rows);
+    printTargets(rows, C.files.length);
+    console.log(`\nload after the hashing runs: ${load()}`);
+
+    printStartup(await measureStartup());
+    const scale = await measureScale(C.files.length);
+    console.log(
+      `\nScale (${scale.files} small files, library sign + verify in one child process):` +
+        ` sign ${scale.signMs} ms, verify ${scale.verifyMs} ms,` +
+        ` peak RSS ${(scale.peakRssKiB / 1024).toFixed(0)} MiB`,
+    );
+  } finally {
+    Deno.removeSync(work, { recursive: true });
+  }
+  console.log(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function machine(): string {
+  let cpu: string = Deno.build.arch;
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? cpu;
+  } catch { /* not Linux */ }
+  const memGiB = (Deno.systemMemoryInfo().total / 2 ** 30).toFixed(0);
+  return `${CORES} cores (${cpu}), ${memGiB} GiB, ${Deno.build.os}`;
+}
+
+function printTable(rows: Row[]): void {
+  const header = [
+    "model",
+    "command",
+    "time s",
+    "MB/s",
+    "files/s",
+    "peak RSS MiB",
+    "reference",
+    "ratio",
+  ];
+  const lines = rows.map((r) => {
+    const rate = mbps(r.bytes, r.timed.ms);
+    return [
+      r.model,
+      r.what,
+      (r.timed.ms / 1000).toFixed(2),
+      rate.toFixed(0),
+      r.files > 100 ? (r.files / (r.timed.ms / 1000)).toFixed(0) : "",
+      r.timed.peakRssKiB < 0 ? "n/a" : (r.timed.peakRssKiB / 1024).toFixed(0),
+      r.reference?.label ?? "",
+      r.reference ? (rate / r.reference.mbps).toFixed(2) : "",
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) =>
+    "| " + cells.map((c, i) =>
+      i >= 2 && i <= 5 || i === 7 ? c.padStart(widths[i]) : c.padEnd(widths[i])
+    ).join(" | ") + " |";
+  console.log("\n" + fmt(header));
+  console.log(
+    "|" +
+      widths.map((w, i) => (i >= 2 && i !== 6 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join(
+        "|",
+      ) + "|",
+  );
+  for (const l of lines) console.log(fmt(l));
+}
+
+function printTargets(rows: Row[], cFiles: number): void {
+  const find = (model: string, what: string) =>
+    rows.find((r) => r.model === model && r.what === what);
+  const ratio = (r: Row | undefined) =>
+    r?.reference ? mbps(r.bytes, r.timed.ms) / r.reference.mbps : undefined;
+  const lines: [string, boolean | undefined, string][] = [];
+  const atLeast = (label: string, r: Row | undefined, min: number) => {
+    const v = ratio(r);
+    lines.push([
+      label,
+      v === undefined ? undefined : v >= min,
+      v === undefined ? "no reference" : `${v.toFixed(2)} (≥ ${min})`,
+    ]);
+  };
+  for (const cmd of ["digest", "sign key", "verify key"]) {
+    atLeast(`A ${cmd} sha256 ≥ 0.9 × openssl per core`, find("A", `${cmd} sha256 files`), 0.9);
+    atLeast(
+      `B ${cmd} sha256 shards ≥ 0.9 × openssl per core`,
+      find("B", `${cmd} sha256 shards`),
+      0.9,
+    );
+  }
+  atLeast("B digest sha256 files ≥ 0.9 × one openssl", find("B", "digest sha256 files"), 0.9);
+  atLeast("A digest blake3 ≥ 0.5 × b3sum", find("A", "digest blake3 files"), 0.5);
+  atLeast(
+    "A digest blake2b ≥ 0.8 × b2sum per core × cores",
+    find("A", "digest blake2b files"),
+    0.8,
+  );
+  const c = find("C", "digest sha256 files");
+  if (c) {
+    const rate = cFiles / (c.timed.ms / 1000);
+    lines.push(["C digest ≥ 50,000 files/s", rate >= 50_000, `${rate.toFixed(0)} files/s`]);
+  }
+  for (const model of ["A", "B", "C"]) {
+    const ourRows = rows.filter((r) => r.model === model && /^(digest|sign|verify)/.test(r.what));
+    const peak = Math.max(...ourRows.map((r) => r.timed.peakRssKiB)) / 1024;
+    lines.push([
+      `${model} peak RSS < 200 MiB (all our runs)`,
+      peak < 200,
+      `${peak.toFixed(0)} MiB`,
+    ]);
+  }
+  console.log("\nTargets:");
+  for (const [label, ok, detail] of lines) {
+    console.log(`  ${ok === undefined ? "SKIP" : ok ? "PASS" : "FAIL"}  ${label}: ${detail}`);
+  }
+}
+
+if (import.meta.main) await main();

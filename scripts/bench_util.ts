@@ -1,0 +1,108 @@
+/**
+ * Timing and memory helpers shared by the measurement scripts
+ * (`bench.ts`, `startup.ts`, `scale.ts`).
+ *
+ * @module
+ */
+
+/** The median of `values` (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Peak resident memory of this process in KiB (`VmHWM`), or -1 where `/proc` is missing. */
+export function peakRssKiB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** One timed child process. */
+export interface Timed {
+  /** Wall time from spawn to exit, milliseconds. */
+  readonly ms: number;
+  /** Peak resident memory of the child (GNU `time` `%M`), KiB, or -1 when unknown. */
+  readonly peakRssKiB: number;
+  /** Standard output. */
+  readonly stdout: string;
+}
+
+const GNU_TIME = "/usr/bin/time";
+let gnuTime: boolean | undefined;
+
+function hasGnuTime(): boolean {
+  if (gnuTime === undefined) {
+    try {
+      gnuTime = Deno.statSync(GNU_TIME).isFile;
+    } catch {
+      gnuTime = false;
+    }
+  }
+  return gnuTime;
+}
+
+/**
+ * Runs `cmd args…` to completion and measures it from spawn to exit.
+ *
+ * @throws {Error} when the command exits with a non-zero status.
+ */
+export async function timeCommand(
+  cmd: string,
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): Promise<Timed> {
+  const rssFile = hasGnuTime() ? Deno.makeTempFileSync({ prefix: "bench-rss-" }) : undefined;
+  const command = rssFile
+    ? new Deno.Command(GNU_TIME, { args: ["-f", "%M", "-o", rssFile, cmd, ...args], ...options })
+    : new Deno.Command(cmd, { args: [...args], ...options });
+  const start = performance.now();
+  const out = await command.output();
+  const ms = performance.now() - start;
+  let rss = -1;
+  if (rssFile) {
+    rss = Number(Deno.readTextFileSync(rssFile).trim().split("\n").at(-1));
+    Deno.removeSync(rssFile);
+  }
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
+    throw new Error(`${cmd} ${args.join(" ")} exited with ${out.code}: ${err}`);
+  }
+  return { ms, peakRssKiB: rss, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+/** Runs several commands at once; the time is until the last exits, the memory the largest. */
+export async function timeParallel(commands: readonly [string, string[]][]): Promise<Timed> {
+  const start = performance.now();
+  const results = await Promise.all(commands.map(([cmd, args]) => timeCommand(cmd, args)));
+  return {
+    ms: performance.now() - start,
+    peakRssKiB: Math.max(...results.map((r) => r.peakRssKiB)),
+    stdout: results.map((r) => r.stdout).join(""),
+  };
+}
+
+/**
+ * Median of `runs` runs of `run`, each after `prepare` (e.g. warming the page
+ * cache); the memory is the largest seen.
+ */
+export async function medianOf(
+  runs: number,
+  prepare: () => void,
+  run: () => Promise<Timed>,
+): Promise<Timed> {
+  const results: Timed[] = [];
+  for (let i = 0; i < runs; i++) {
+    prepare();
+    results.push(await run());
+  }
+  const ms = median(results.map((r) => r.ms));
+  return {
+    ms,
+    peakRssKiB: Math.max(...results.map((r) => r.peakRssKiB)),
+    stdout: results.find((r) => r.ms === ms)!.stdout,
+  };
+}
