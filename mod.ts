@@ -50,6 +50,8 @@ export * from "./src/errors.ts";
 export { DIGEST_SIZE, HASH_ALGORITHMS, type HashAlgorithm } from "./src/hashing/algorithms.ts";
 export type { EngineOptions, HashEngine, HashJob } from "./src/hashing/engine.ts";
 export type { RangeTask } from "./src/hashing/file_range.ts";
+export { createEngine, type CreateEngineOptions, SerialEngine } from "./src/hashing/engine.ts";
+export { type PoolOptions, WorkerPoolEngine } from "./src/hashing/pool.ts";
 export { compareCanonicalPaths, GIT_IGNORE_ENTRIES } from "./src/hashing/ignore.ts";
 export {
   DEFAULT_SHARD_SIZE,

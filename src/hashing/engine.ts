@@ -40,7 +40,7 @@ export interface HashEngine {
 
 /** Hashes the jobs one after the other on the calling thread with one reused buffer. */
 export class SerialEngine implements HashEngine {
-  /** @inheritdoc */
+  /** Hashes `jobs` in order on this thread; `result[i]` belongs to `jobs[i]`. */
   async hashAll(
     jobs: readonly HashJob[],
     algorithm: HashAlgorithm,

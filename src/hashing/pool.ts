@@ -94,7 +94,10 @@ export class WorkerPoolEngine implements HashEngine {
   readonly workers: number;
   readonly #tuning: Required<Omit<PoolOptions, "workers">>;
 
-  /** @param options Worker count and tuning. */
+  /**
+   * Creates the engine; workers start per {@linkcode hashAll} call and stop when it ends.
+   * @param options Worker count and tuning.
+   */
   constructor(options: PoolOptions = {}) {
     this.workers = options.workers ?? defaultWorkerCount();
     this.#tuning = {
@@ -105,7 +108,7 @@ export class WorkerPoolEngine implements HashEngine {
     };
   }
 
-  /** @inheritdoc */
+  /** Hashes `jobs` on the pool (or this thread when small); `result[i]` belongs to `jobs[i]`. */
   async hashAll(
     jobs: readonly HashJob[],
     algorithm: HashAlgorithm,
