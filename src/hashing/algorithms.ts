@@ -6,7 +6,6 @@
  */
 
 import { createHash as nodeCreateHash } from "node:crypto";
-import { createBLAKE3 } from "../deps/hash_wasm.ts";
 import { ConfigError } from "../errors.ts";
 
 /** Content hash names as recorded in `hash_type`. */
@@ -79,6 +78,9 @@ export async function hasherFactory(algorithm: HashAlgorithm): Promise<HasherFac
     case "blake3": {
       // One WASM instance per factory, re-initialised per digest: creating an
       // instance per file would dominate on many small files.
+      // Loaded only when used: the module is large, and every process and
+      // hashing worker would otherwise pay for it at start-up.
+      const { createBLAKE3 } = await import("../deps/hash_wasm.ts");
       const wasm = await createBLAKE3();
       return () => {
         wasm.init();
