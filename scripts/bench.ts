@@ -222,7 +222,14 @@ async function main(): Promise<void> {
     await oursAll(A, ["--hash-algorithm", "blake2b"], "blake2b files", b2, true);
     await oursAll(A, ["--hash-algorithm", "blake2b", ...shard], "blake2b shards", b2, true);
 
-    await oursAll(C, ["--hash-algorithm", "sha256"], "sha256 files", undefined, true);
+    await oursAll(C, ["--hash-algorithm", "sha256"], "sha256 files");
+    // Not a target: shows what Deno's per-call permission checks cost on 300,000 path operations.
+    const all = ["run", "--quiet", "--allow-all", MAIN, "digest", C.path];
+    add(
+      C,
+      "digest sha256 files, --allow-all",
+      await time(C, () => timeCommand(Deno.execPath(), all)),
+    );
     printTable(rows);
     printTargets(rows, C.files.length);
     console.log(`\nload after the hashing runs: ${load()}`);
@@ -324,11 +331,12 @@ function printTargets(rows: Row[], cFiles: number): void {
   }
   for (const model of ["A", "B", "C"]) {
     const ourRows = rows.filter((r) => r.model === model && /^(digest|sign|verify)/.test(r.what));
-    const peak = Math.max(...ourRows.map((r) => r.timed.peakRssKiB)) / 1024;
+    const top = ourRows.reduce((a, b) => (b.timed.peakRssKiB > a.timed.peakRssKiB ? b : a));
+    const peak = top.timed.peakRssKiB / 1024;
     lines.push([
       `${model} peak RSS < 200 MiB (all our runs)`,
       peak < 200,
-      `${peak.toFixed(0)} MiB`,
+      `${peak.toFixed(0)} MiB at most (${top.what})`,
     ]);
   }
   console.log("\nTargets:");
