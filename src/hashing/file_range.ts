@@ -142,6 +142,40 @@ function assertSameAfter({ file, before }: OpenRange, path: string): void {
   }
 }
 
+/** Open, check, hash and re-check one task; yields pending reads as {@linkcode rangeSteps} does. */
+function* checkedRangeSteps(
+  task: RangeTask,
+  expectedSize: number,
+  newHash: HasherFactory,
+  buffers: readonly Uint8Array[],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+): Generator<Promise<number | null>, Uint8Array, number | null> {
+  const open = openChecked(task, expectedSize);
+  try {
+    let digest: Uint8Array;
+    try {
+      const { file } = open;
+      digest = yield* rangeSteps(
+        file,
+        task.path,
+        task.start,
+        task.end,
+        newHash,
+        buffers,
+        overlap,
+        onBytes,
+      );
+    } catch (e) {
+      throw readError(e, task.path);
+    }
+    assertSameAfter(open, task.path);
+    return digest;
+  } finally {
+    open.file.close();
+  }
+}
+
 /**
  * Opens `task.path`, checks that it is still a regular file of `expectedSize` bytes, hashes the
  * range, and checks that size and modification time did not change meanwhile.
@@ -154,28 +188,9 @@ export function hashRangeTask(
   newHash: HasherFactory,
   buffer: Uint8Array,
 ): Uint8Array {
-  const open = openChecked(task, expectedSize);
-  try {
-    let digest: Uint8Array;
-    try {
-      const steps = rangeSteps(
-        open.file,
-        task.path,
-        task.start,
-        task.end,
-        newHash,
-        [buffer],
-        () => false,
-      );
-      digest = steps.next().value as Uint8Array;
-    } catch (e) {
-      throw readError(e, task.path);
-    }
-    assertSameAfter(open, task.path);
-    return digest;
-  } finally {
-    open.file.close();
-  }
+  // Without overlap the steps never yield: the first `next()` runs them to the end.
+  return checkedRangeSteps(task, expectedSize, newHash, [buffer], () => false).next()
+    .value as Uint8Array;
 }
 
 /**
@@ -194,31 +209,20 @@ export async function hashRangeTaskOverlapped(
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Promise<Uint8Array> {
-  const open = openChecked(task, expectedSize);
-  try {
-    let digest: Uint8Array;
+  const steps = checkedRangeSteps(task, expectedSize, newHash, buffers, overlap, onBytes);
+  let step = steps.next();
+  while (!step.done) {
+    let got: number | null;
     try {
-      const steps = rangeSteps(
-        open.file,
-        task.path,
-        task.start,
-        task.end,
-        newHash,
-        buffers,
-        overlap,
-        onBytes,
-      );
-      let step = steps.next();
-      while (!step.done) step = steps.next(await step.value);
-      digest = step.value;
+      got = await step.value;
     } catch (e) {
-      throw readError(e, task.path);
+      // A failed read goes back into the steps, which wrap it and close the file.
+      step = steps.throw(e);
+      continue;
     }
-    assertSameAfter(open, task.path);
-    return digest;
-  } finally {
-    open.file.close();
+    step = steps.next(got);
   }
+  return step.value;
 }
 
 /** Short reason for a file system error, without a stack trace. */
