@@ -29,8 +29,9 @@ const SCALE = Number(Deno.env.get("BENCH_SCALE") ?? "1");
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? "3");
 const CORES = navigator.hardwareConcurrency;
 const MIB = 1 << 20;
-/** The permissions README "Install" gives for key signing. */
-const OURS = ["run", "--quiet", "--allow-read", "--allow-write", "--allow-env", MAIN];
+/** The permissions README gives each command (only `sign` writes). */
+const READ = ["run", "--quiet", "--allow-read", "--allow-env", MAIN];
+const WRITE = ["run", "--quiet", "--allow-read", "--allow-write", "--allow-env", MAIN];
 
 interface Model {
   readonly name: string;
@@ -151,7 +152,10 @@ async function main(): Promise<void> {
       return row;
     };
     const ours = (model: Model, args: string[]) =>
-      time(model, () => timeCommand(Deno.execPath(), [...OURS, ...args]));
+      time(
+        model,
+        () => timeCommand(Deno.execPath(), [...(args[0] === "sign" ? WRITE : READ), ...args]),
+      );
     /** Our digest, sign key and verify key for one method; `digestOnly` skips the other two. */
     const oursAll = async (
       model: Model,

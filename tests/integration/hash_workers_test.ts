@@ -10,10 +10,10 @@ import { tempDir } from "../fixtures.ts";
 import { serveDirectory } from "../http_server.ts";
 import { ROOT } from "../cli.ts";
 
-/** 2,100 small files: above the in-thread limit of 2,000 jobs, so the pool starts. */
+/** 5,100 small files: above the in-thread limit of 5,000 jobs, so the pool starts. */
 function manySmallFiles(root: string): string {
   const model = nodePath.join(root, "model");
-  for (let d = 0; d < 21; d++) {
+  for (let d = 0; d < 51; d++) {
     const dir = nodePath.join(model, `d${d}`);
     Deno.mkdirSync(dir, { recursive: true });
     for (let f = 0; f < 100; f++) Deno.writeTextFileSync(nodePath.join(dir, `f${f}`), `${d}/${f}`);

@@ -114,8 +114,10 @@ for (const seed of [1, 2]) {
 Deno.test("the HashingConfig manifest is the same for 1, 2 and 4 workers", async () => {
   using dir = tempDir();
   randomTree(dir.path, 3, true);
-  // Above the in-thread limit (32 MiB), so that 2 and 4 workers really start.
-  Deno.writeFileSync(nodePath.join(dir.path, "big"), new Uint8Array(33 * MIB).fill(5));
+  // Above the in-thread limit (5,000 jobs), so that 2 and 4 workers really start.
+  const many = nodePath.join(dir.path, "many");
+  Deno.mkdirSync(many);
+  for (let i = 0; i < 5_100; i++) Deno.writeTextFileSync(nodePath.join(many, `m${i}`), `${i}`);
   for (const shardSize of [undefined, 300_001]) {
     const digests = [];
     for (const maxWorkers of [1, 2, 4]) {
