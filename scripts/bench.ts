@@ -19,7 +19,13 @@
 
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
-import { medianOf, timeCommand, type Timed, timeParallel } from "./bench_util.ts";
+import {
+  interleavedMedians,
+  medianOf,
+  timeCommand,
+  type Timed,
+  timeParallel,
+} from "./bench_util.ts";
 import { measureScale } from "./scale.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 
@@ -38,6 +44,14 @@ interface Model {
   readonly path: string;
   readonly files: string[];
   readonly bytes: number;
+}
+
+/** A native reference command; its rate times `factor` is what ours is compared with. */
+interface Ref {
+  readonly model: Model;
+  readonly label: string;
+  readonly run: () => Promise<Timed>;
+  readonly factor?: number;
 }
 
 interface Row {
@@ -138,90 +152,86 @@ async function main(): Promise<void> {
 
     const time = (model: Model, run: () => Promise<Timed>) =>
       medianOf(RUNS, () => warm(model), run);
-    const add = (model: Model, what: string, timed: Timed, reference?: Row): Row => {
+    const add = (model: Model, what: string, timed: Timed, reference?: Row["reference"]): Row => {
       const row: Row = {
         model: model.name,
         what,
         timed,
         bytes: model.bytes,
         files: model.files.length,
-        reference: reference &&
-          { label: reference.what, mbps: mbps(reference.bytes, reference.timed.ms) },
+        reference,
       };
       rows.push(row);
       return row;
     };
-    const ours = (model: Model, args: string[]) =>
-      time(
-        model,
-        () => timeCommand(Deno.execPath(), [...(args[0] === "sign" ? WRITE : READ), ...args]),
-      );
+    /** Measures a reference alone (its own table row). */
+    const addRef = async (ref: Ref) => add(ref.model, ref.label, await time(ref.model, ref.run));
+    const ourRun = (args: string[]) => () =>
+      timeCommand(Deno.execPath(), [...(args[0] === "sign" ? WRITE : READ), ...args]);
+    /** Our command, interleaved with its reference when there is one, so both see the same load. */
+    const ours = async (model: Model, what: string, args: string[], ref?: Ref) => {
+      if (!ref) return add(model, what, await time(model, ourRun(args)));
+      const [timed, refTimed] = await interleavedMedians(RUNS, () => warm(model), [
+        ourRun(args),
+        ref.run,
+      ]);
+      const refMbps = mbps(ref.model.bytes, refTimed.ms) * (ref.factor ?? 1);
+      return add(model, what, timed, { label: ref.label, mbps: refMbps });
+    };
     /** Our digest, sign key and verify key for one method; `digestOnly` skips the other two. */
     const oursAll = async (
       model: Model,
       method: string[],
       label: string,
-      ref?: Row,
+      ref?: Ref,
       digestOnly = false,
     ) => {
-      add(model, `digest ${label}`, await ours(model, ["digest", ...method, model.path]), ref);
+      await ours(model, `digest ${label}`, ["digest", ...method, model.path], ref);
       if (digestOnly) return;
       const sig = nodePath.join(work, `${model.name}.sig`);
       const sign = ["sign", "key", "--private-key", priv, "--signature", sig, ...method];
-      add(model, `sign key ${label}`, await ours(model, [...sign, model.path]), ref);
+      await ours(model, `sign key ${label}`, [...sign, model.path], ref);
       const verify = ["verify", "key", "--public-key", pub, "--signature", sig, model.path];
-      add(model, `verify key ${label}`, await ours(model, verify), ref);
+      await ours(model, `verify key ${label}`, verify, ref);
     };
 
     const openssl = toolAvailable("openssl", ["version"]);
-    let osslPerCore: Row | undefined;
-    let osslOneB: Row | undefined;
+    const sha = (files: string[][]): Ref["run"] => () =>
+      timeParallel(files.map((g) => ["openssl", ["dgst", "-sha256", ...g]]));
+    let osslPerCore: Ref | undefined;
+    let osslOneB: Ref | undefined;
     if (openssl) {
-      add(
-        A,
-        "openssl sha256, 1 process",
-        await time(A, () => timeCommand("openssl", ["dgst", "-sha256", ...A.files])),
-      );
-      osslPerCore = add(
-        A,
-        `openssl sha256, ${CORES} processes`,
-        await time(
-          A,
-          () =>
-            timeParallel(
-              perCore(A.files, CORES).map((g) => ["openssl", ["dgst", "-sha256", ...g]]),
-            ),
-        ),
-      );
-      osslOneB = add(
-        B,
-        "openssl sha256, 1 process",
-        await time(B, () => timeCommand("openssl", ["dgst", "-sha256", ...B.files])),
-      );
+      await addRef({ model: A, label: "openssl sha256, 1 process", run: sha([A.files]) });
+      osslPerCore = {
+        model: A,
+        label: `openssl sha256, ${CORES} processes`,
+        run: sha(perCore(A.files, CORES)),
+      };
+      await addRef(osslPerCore);
+      osslOneB = { model: B, label: "openssl sha256, 1 process", run: sha([B.files]) };
+      await addRef(osslOneB);
     } else console.log("openssl: not installed, its lines are skipped");
 
     const shard = ["--shard-size", String(Math.min(512 * MIB, B.bytes / 4))];
     await oursAll(A, ["--hash-algorithm", "sha256"], "sha256 files", osslPerCore);
     await oursAll(A, ["--hash-algorithm", "sha256", ...shard], "sha256 shards", osslPerCore);
     await oursAll(B, ["--hash-algorithm", "sha256"], "sha256 files", osslOneB, true);
-    // One file cannot be split across `openssl` processes: the per-core rate measured on A is the reference.
+    // One file cannot be split across `openssl` processes: the per-core run on A is the reference.
     await oursAll(B, ["--hash-algorithm", "sha256", ...shard], "sha256 shards", osslPerCore);
 
-    let b3: Row | undefined;
+    let b3: Ref | undefined;
     if (toolAvailable("b3sum")) {
-      b3 = add(A, "b3sum, all threads", await time(A, () => timeCommand("b3sum", A.files)));
+      b3 = { model: A, label: "b3sum, all threads", run: () => timeCommand("b3sum", A.files) };
+      await addRef(b3);
     } else console.log("b3sum: not installed (Debian package b3sum), its line is skipped");
     await oursAll(A, ["--hash-algorithm", "blake3"], "blake3 files", b3, true);
 
-    let b2: Row | undefined;
+    let b2: Ref | undefined;
     if (toolAvailable("b2sum")) {
-      const one = add(A, "b2sum, 1 process", await time(A, () => timeCommand("b2sum", A.files)));
+      const run = () => timeCommand("b2sum", A.files);
+      await addRef({ model: A, label: "b2sum, 1 process", run });
       // The target's reference: the one-process rate times the cores.
-      b2 = {
-        ...one,
-        what: `b2sum per core × ${CORES}`,
-        timed: { ...one.timed, ms: one.timed.ms / CORES },
-      };
+      b2 = { model: A, label: `b2sum per core × ${CORES}`, run, factor: CORES };
     } else console.log("b2sum: not installed (coreutils), its line is skipped");
     await oursAll(A, ["--hash-algorithm", "blake2b"], "blake2b files", b2, true);
     await oursAll(A, ["--hash-algorithm", "blake2b", ...shard], "blake2b shards", b2, true);
@@ -294,7 +304,7 @@ function printTable(rows: Row[]): void {
       rate.toFixed(0),
       r.files > 100 ? (r.files / (r.timed.ms / 1000)).toFixed(0) : "",
       r.timed.peakRssKiB < 0 ? "n/a" : (r.timed.peakRssKiB / 1024).toFixed(0),
-      r.reference?.label ?? "",
+      r.reference ? `${r.reference.label}: ${r.reference.mbps.toFixed(0)} MB/s` : "",
       r.reference ? (rate / r.reference.mbps).toFixed(2) : "",
     ];
   });

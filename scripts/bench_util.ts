@@ -86,19 +86,35 @@ export async function timeParallel(commands: readonly [string, string[]][]): Pro
 }
 
 /**
- * Median of `runs` runs of `run`, each after `prepare` (e.g. warming the page
- * cache); the memory is the largest seen.
+ * Median of `runs` runs of each of `commands`, interleaved (a, b, a, b…) so
+ * that a change of machine load hits all of them alike; each run comes after
+ * `prepare` (e.g. warming the page cache). The memory is the largest seen.
  */
+export async function interleavedMedians(
+  runs: number,
+  prepare: () => void,
+  commands: readonly (() => Promise<Timed>)[],
+): Promise<Timed[]> {
+  const results: Timed[][] = commands.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, run] of commands.entries()) {
+      prepare();
+      results[k].push(await run());
+    }
+  }
+  return results.map(summary);
+}
+
+/** Median of `runs` runs of `run`, each after `prepare`; the memory is the largest seen. */
 export async function medianOf(
   runs: number,
   prepare: () => void,
   run: () => Promise<Timed>,
 ): Promise<Timed> {
-  const results: Timed[] = [];
-  for (let i = 0; i < runs; i++) {
-    prepare();
-    results.push(await run());
-  }
+  return (await interleavedMedians(runs, prepare, [run]))[0];
+}
+
+function summary(results: Timed[]): Timed {
   const ms = median(results.map((r) => r.ms));
   return {
     ms,
