@@ -160,7 +160,8 @@ function runPool(
   const size = DIGEST_SIZE[algorithm];
   const idle = new Int32Array(new SharedArrayBuffer(4));
   // With only small jobs the calling thread takes batches too, in place of
-  // one worker: it is idle anyway, and one isolate fewer saves ~40 MiB.
+  // one worker: it is idle anyway, and it starts at once (a worker takes
+  // ~50 ms). Large jobs would keep it from answering the workers for too long.
   const callerHelps = jobBytes(jobs[order[0]]) < batchBytes;
   let next = 0;
   let remaining = jobs.length;
