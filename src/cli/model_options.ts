@@ -52,7 +52,7 @@ export const RUN_OPTIONS: OptionSpecs = {
     metavar: "N",
     help: "Parallel hashing workers (default: one per core)",
   },
-  quiet: { type: "boolean", help: "No progress display" },
+  quiet: { type: "boolean", help: "No progress line on stderr (shown only on a terminal)" },
 };
 
 function positiveInt(values: OptionValues, name: string, usage: string): number | undefined {
