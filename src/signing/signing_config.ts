@@ -19,7 +19,6 @@ import type { Manifest } from "../manifest/manifest.ts";
 import { serializeBundle } from "../statement/bundle.ts";
 import { buildStatement } from "../statement/statement.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
-import { CertificateSigner } from "./certificate_signer.ts";
 import { EllipticKeySigner } from "./key_signer.ts";
 import type { SigstoreSignerOptions } from "../sigstore/options.ts";
 import type { PayloadSigner } from "./types.ts";
@@ -53,16 +52,19 @@ export class SigningConfig {
 
   /**
    * Sign with a private key and its certificate; `certificateChain` files are
-   * included in the signature after the signing certificate.
+   * included in the signature after the signing certificate. Asynchronous
+   * because the X.509 library is loaded only here: it costs ~130 ms of
+   * start-up that the key and Sigstore methods must not pay.
    *
    * @throws {KeyError | CertificateError}
    */
-  useCertificateSigner(options: {
+  async useCertificateSigner(options: {
     privateKey: string;
     signingCertificate: string;
     certificateChain?: readonly string[];
     password?: string;
-  }): this {
+  }): Promise<this> {
+    const { CertificateSigner } = await import("./certificate_signer.ts");
     return this.useSigner(CertificateSigner.fromFiles(options));
   }
 

@@ -17,7 +17,6 @@ import type { HashingConfig } from "../manifest/hashing_config.ts";
 import type { BundleVerifier } from "../signing/types.ts";
 import type { SigstoreVerifierOptions } from "../sigstore/options.ts";
 import type { ExpectedManifest } from "../statement/statement.ts";
-import { CertificateVerifier } from "./certificate_verifier.ts";
 import { EllipticKeyVerifier, type VerificationLog } from "./key_verifier.ts";
 import { verifyModel } from "./pipeline.ts";
 
@@ -68,13 +67,15 @@ export class VerifyingConfig {
 
   /**
    * Verify certificate-method signatures against the CA certificates in
-   * `certificateChain` (default: the system's roots).
+   * `certificateChain` (default: the system's roots). Asynchronous because
+   * the X.509 library is loaded only here (~130 ms of start-up).
    *
    * @throws {CertificateError}
    */
-  useCertificateVerifier(
+  async useCertificateVerifier(
     options: { certificateChain?: readonly string[]; logFingerprints?: boolean } = {},
-  ): this {
+  ): Promise<this> {
+    const { CertificateVerifier } = await import("./certificate_verifier.ts");
     return this.useVerifier(
       new CertificateVerifier({ ...options, log: (l, m) => this.#log(l, m) }),
     );

@@ -1,23 +1,26 @@
-// The Sigstore packages load only when the sigstore method runs: help, version, digest and the key
-// and certificate methods never load them (start-up time, and no environment access they need).
+// Heavy dependencies load only with the method that needs them (start-up time, and no environment
+// access they need): the Sigstore packages with the sigstore method, the X.509 library with the
+// certificate method.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { ROOT } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
 import { sigstoreVerifyArgs } from "../sigstore_vector.ts";
 
-/**
- * Runs the CLI in-process in a child and reports whether the node:crypto fix, which the Sigstore
- * dependency modules import first, was evaluated.
- */
-async function loadsSigstore(args: string[]): Promise<boolean> {
+/** Set by the node:crypto fix, which the Sigstore dependency modules import first. */
+const SIGSTORE_PROBE = `crypto[Symbol.for("model-signing.node-crypto-default-digest")] === true`;
+/** Set by the reflect-metadata polyfill, which src/deps/x509.ts imports first. */
+const X509_PROBE = `typeof Reflect.getMetadata === "function"`;
+
+/** Runs the CLI in-process in a child and reports the value of `probe` afterwards. */
+async function loads(args: string[], probe: string): Promise<boolean> {
   const main = nodePath.join(ROOT, "src", "cli", "main.ts");
   const code = `
     import crypto from "node:crypto";
     import { run } from ${JSON.stringify(`file://${main}`)};
     const io = { out: () => {}, errRaw: () => {}, stderrIsTerminal: false };
     await run(${JSON.stringify(args)}, io);
-    console.log(crypto[Symbol.for("model-signing.node-crypto-default-digest")] === true);
+    console.log(${probe});
   `;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", code],
@@ -29,18 +32,19 @@ async function loadsSigstore(args: string[]): Promise<boolean> {
   return text === "true";
 }
 
+const key = [
+  "verify",
+  "key",
+  "--public-key",
+  "keys/certificate/signing-key-pub.pem",
+  "--ignore-paths",
+  "v1.1.0-elliptic-key/ignore-me",
+  "--signature",
+  "v1.1.0-elliptic-key/model.sig",
+  "v1.1.0-elliptic-key",
+];
+
 Deno.test("help, version, digest, key and certificate do not load the Sigstore packages", async () => {
-  const key = [
-    "verify",
-    "key",
-    "--public-key",
-    "keys/certificate/signing-key-pub.pem",
-    "--ignore-paths",
-    "v1.1.0-elliptic-key/ignore-me",
-    "--signature",
-    "v1.1.0-elliptic-key/model.sig",
-    "v1.1.0-elliptic-key",
-  ];
   for (
     const args of [
       ["--help"],
@@ -52,9 +56,20 @@ Deno.test("help, version, digest, key and certificate do not load the Sigstore p
       ["verify", "certificate", "--signature", "x.sig", "v1.0.1-certificate"],
     ]
   ) {
-    assert.equal(await loadsSigstore(args), false, args.join(" "));
+    assert.equal(await loads(args, SIGSTORE_PROBE), false, args.join(" "));
   }
   // The probe works: verify sigstore does load them.
-  const sigstore = sigstoreVerifyArgs();
-  assert.equal(await loadsSigstore(sigstore), true);
+  assert.equal(await loads(sigstoreVerifyArgs(), SIGSTORE_PROBE), true);
+});
+
+Deno.test("help, digest and the key method do not load the X.509 library", async () => {
+  const signKey = ["sign", "key", "--private-key", "keys/certificate/signing-key.pem", "--help"];
+  for (
+    const args of [["--help"], ["sign", "--help"], signKey, ["digest", "v1.1.0-elliptic-key"], key]
+  ) {
+    assert.equal(await loads(args, X509_PROBE), false, args.join(" "));
+  }
+  // The probe works: the certificate method loads it.
+  const certificate = ["verify", "certificate", "--signature", "x.sig", "v1.0.1-certificate"];
+  assert.equal(await loads(certificate, X509_PROBE), true);
 });
