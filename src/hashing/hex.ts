@@ -4,11 +4,15 @@
  * @module
  */
 
-/** Encodes bytes as lowercase hex. */
+import { Buffer } from "node:buffer";
+
+/**
+ * Encodes bytes as lowercase hex. Built by `Buffer` as one flat string: a
+ * string concatenated from 32 pieces stays a tree of them, ~1.4 KB a digest,
+ * which made a 100,000-file manifest's hex digests cost ~140 MiB.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** Decodes hex of either case; returns `undefined` when `text` is not hex of whole bytes. */
