@@ -57,19 +57,56 @@ function formatDouble(n: number): string {
   return `${n}.0`;
 }
 
-/** Prints `value` in the protobuf JSON layout (no trailing newline). */
-export function printProtoJson(value: ProtoJsonValue, indent = ""): string {
-  if (typeof value === "string") return quoteAscii(value);
-  if (typeof value === "boolean") return String(value);
-  if (value instanceof Double) return formatDouble(value.value);
-  const inner = indent + "  ";
-  if (Array.isArray(value)) {
-    if (value.length === 0) return "[]";
-    const items = value.map((v: ProtoJsonValue) => inner + printProtoJson(v, inner));
-    return `[\n${items.join(",\n")}\n${indent}]`;
+/**
+ * Collects ASCII text as bytes. Writing each small piece straight into one
+ * growing buffer keeps nothing but the buffer alive: joining nested strings
+ * made a 100,000-file statement (16 MB) cost ~400 MiB of peak memory.
+ */
+class AsciiSink {
+  #bytes = new Uint8Array(1 << 16);
+  #length = 0;
+  readonly #encoder = new TextEncoder();
+
+  write(text: string): void {
+    // The printer writes ASCII only, so one byte per UTF-16 unit.
+    if (this.#length + text.length > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + text.length));
+      grown.set(this.#bytes.subarray(0, this.#length));
+      this.#bytes = grown;
+    }
+    this.#length += this.#encoder.encodeInto(text, this.#bytes.subarray(this.#length)).written;
   }
-  const entries = Object.entries(value as Record<string, ProtoJsonValue>);
-  if (entries.length === 0) return "{}";
-  const lines = entries.map(([k, v]) => `${inner}${quoteAscii(k)}: ${printProtoJson(v, inner)}`);
-  return `{\n${lines.join(",\n")}\n${indent}}`;
+
+  bytes(): Uint8Array {
+    return this.#bytes.slice(0, this.#length);
+  }
+}
+
+function writeValue(value: ProtoJsonValue, indent: string, out: AsciiSink): void {
+  if (typeof value === "string") return out.write(quoteAscii(value));
+  if (typeof value === "boolean") return out.write(String(value));
+  if (value instanceof Double) return out.write(formatDouble(value.value));
+  const inner = indent + "  ";
+  const isArray = Array.isArray(value);
+  const entries = isArray ? value.map((v) => [undefined, v] as const) : Object.entries(value);
+  if (entries.length === 0) return out.write(isArray ? "[]" : "{}");
+  out.write(isArray ? "[\n" : "{\n");
+  entries.forEach(([key, v], i) => {
+    out.write(i === 0 ? inner : `,\n${inner}`);
+    if (key !== undefined) out.write(`${quoteAscii(key)}: `);
+    writeValue(v, inner, out);
+  });
+  out.write(`\n${indent}${isArray ? "]" : "}"}`);
+}
+
+/** Encodes `value` in the protobuf JSON layout (no trailing newline) as ASCII bytes. */
+export function encodeProtoJson(value: ProtoJsonValue): Uint8Array {
+  const out = new AsciiSink();
+  writeValue(value, "", out);
+  return out.bytes();
+}
+
+/** Prints `value` in the protobuf JSON layout (no trailing newline). */
+export function printProtoJson(value: ProtoJsonValue): string {
+  return new TextDecoder().decode(encodeProtoJson(value));
 }

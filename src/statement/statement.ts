@@ -12,7 +12,7 @@ import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
 import { fromHex, toHex } from "../hashing/hex.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
-import { Double, printProtoJson, type ProtoJsonValue } from "./proto_json.ts";
+import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
 
 /** in-toto statement type. */
@@ -52,7 +52,7 @@ export function buildStatement(manifest: Manifest): Uint8Array {
       })),
     },
   };
-  return new TextEncoder().encode(printProtoJson(statement));
+  return encodeProtoJson(statement);
 }
 
 /** One item a signature promises: algorithm string and digest, keyed by resource name. */
