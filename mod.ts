@@ -32,9 +32,9 @@
  * ```ts
  * import { SigningConfig, VerifyingConfig } from "./mod.ts";
  *
- * await new SigningConfig()
- *   .useSigstoreSigner({ useAmbientCredentials: true }) // or identityToken, or a browser login
- *   .sign("path/to/model", "model.sig");
+ * const signing = await new SigningConfig()
+ *   .useSigstoreSigner({ useAmbientCredentials: true }); // or identityToken, or a browser login
+ * await signing.sign("path/to/model", "model.sig");
  * await new VerifyingConfig()
  *   .useSigstoreVerifier({
  *     identity: "https://github.com/org/repo/.github/workflows/sign.yml@refs/heads/main",

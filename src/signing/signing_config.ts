@@ -73,16 +73,16 @@ export class SigningConfig {
    * tool): an OIDC identity token from `identityToken`, else ambient CI
    * credentials when `useAmbientCredentials`, else an interactive login. The
    * instance is staging if `useStaging`, else the one `trustConfig`
-   * describes, else production. The Sigstore packages are loaded only when
-   * signing starts.
+   * describes, else production. The instance's configuration is read and
+   * checked now, so that a wrong one fails before the model is hashed; the
+   * token is obtained only when signing, after hashing, so that it is still
+   * fresh for Fulcio. Asynchronous because the Sigstore packages load here.
+   *
+   * @throws {ConfigError} for an unreadable or invalid trust config.
    */
-  useSigstoreSigner(options: SigstoreSignerOptions = {}): this {
-    return this.useSigner({
-      async sign(payload) {
-        const { SigstoreSigner } = await import("../sigstore/signer.ts");
-        return await new SigstoreSigner(options).sign(payload);
-      },
-    });
+  async useSigstoreSigner(options: SigstoreSignerOptions = {}): Promise<this> {
+    const { SigstoreSigner } = await import("../sigstore/signer.ts");
+    return this.useSigner(new SigstoreSigner(options));
   }
 
   /**

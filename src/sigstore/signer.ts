@@ -12,6 +12,7 @@
 import { Buffer } from "node:buffer";
 import { bundleToJSON } from "../deps/sigstore.ts";
 import { bundleBuilderFromSigningConfig } from "../deps/sigstore_sign.ts";
+import type { SigningConfig } from "../deps/sigstore.ts";
 import { ConfigError } from "../errors.ts";
 import type { BundleJson, PayloadSigner } from "../signing/types.ts";
 import { PAYLOAD_TYPE } from "../statement/statement.ts";
@@ -64,16 +65,26 @@ function pythonShape(bundle: BundleJson): BundleJson {
 /** Signs statements with Sigstore keyless signing. */
 export class SigstoreSigner implements PayloadSigner {
   readonly #options: SigstoreSignerOptions;
+  readonly #signingConfig: SigningConfig;
+  readonly #source: string;
 
-  /** Keeps the options; the token is obtained and the services called at signing. */
+  /**
+   * Reads and checks the instance's signing config now; the token is
+   * obtained and the services called at signing.
+   *
+   * @throws {ConfigError} for an unreadable or invalid trust config.
+   */
   constructor(options: SigstoreSignerOptions = {}) {
+    const { json, source } = chooseSigningConfig(options);
     this.#options = options;
+    this.#signingConfig = toSigningConfig(json, source);
+    this.#source = source;
   }
 
   /** Signs `payload` and returns the bundle. */
   async sign(payload: Uint8Array): Promise<BundleJson> {
-    const { json, source } = chooseSigningConfig(this.#options);
-    const signingConfig = toSigningConfig(json, source);
+    const signingConfig = this.#signingConfig;
+    const source = this.#source;
     const token = await getIdentityToken({
       identityToken: this.#options.identityToken,
       useAmbientCredentials: this.#options.useAmbientCredentials,

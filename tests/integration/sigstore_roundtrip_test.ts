@@ -4,7 +4,7 @@
 // certificate, another payload's log entry or no log entry fail.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
-import { IdentityError, SigstoreError } from "../../src/errors.ts";
+import { ConfigError, IdentityError, SigstoreError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/manifest/hashing_config.ts";
 import { SigningConfig } from "../../src/signing/signing_config.ts";
 import { fromBase64 } from "../../src/statement/bundle.ts";
@@ -33,12 +33,11 @@ function model(root: string, name = "model", content = "weights"): string {
 
 /** Signs `modelPath` through the library into `signature`. */
 async function librarySign(mock: MockSigstore, dir: string, modelPath: string, signature: string) {
-  await new SigningConfig()
-    .useSigstoreSigner({
-      identityToken: mockIdentityToken(),
-      trustConfig: mock.writeTrustConfig(dir),
-    })
-    .sign(modelPath, signature);
+  const config = await new SigningConfig().useSigstoreSigner({
+    identityToken: mockIdentityToken(),
+    trustConfig: mock.writeTrustConfig(dir),
+  });
+  await config.sign(modelPath, signature);
 }
 
 function libraryVerify(trustConfig: string, modelPath: string, signature: string) {
@@ -196,6 +195,24 @@ Deno.test("signing needs a signing config in the trust config", async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /has no signing config, which signing needs/);
   assert.throws(() => Deno.statSync(nodePath.join(tmp.path, "model.sig")), Deno.errors.NotFound);
+});
+
+Deno.test("a wrong trust config fails before the model is hashed", async () => {
+  using tmp = tempDir();
+  const missing = nodePath.join(tmp.path, "no-such-trust.json");
+  // Configuring the signer already reads the trust config, as the key signer reads its key.
+  await assert.rejects(
+    new SigningConfig().useSigstoreSigner({ trustConfig: missing }),
+    ConfigError,
+    "Cannot read trust config",
+  );
+  // Through the CLI the trust config is named although the model path is wrong too.
+  const r = await runCli(
+    ["sign", "--trust-config", missing, nodePath.join(tmp.path, "no-such-model")],
+    { cwd: tmp.path, permissions: SIGN_PERMISSIONS },
+  );
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^Signing failed with error: Cannot read trust config '.*': no such file/);
 });
 
 Deno.test("a certificate that expired before the log time fails", async () => {
