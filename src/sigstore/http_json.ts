@@ -8,6 +8,7 @@
  */
 
 import { SigstoreError } from "../errors.ts";
+import { isJsonObject } from "../statement/strict_json.ts";
 
 /** How long one request may take, as sigstore-python's 30 s. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -47,7 +48,7 @@ export async function requestJson(
     }
     const body = parseJson(text);
     if (!response.ok) {
-      const code = isRecord(body) && typeof body.error === "string" ? ` (${body.error})` : "";
+      const code = isJsonObject(body) && typeof body.error === "string" ? ` (${body.error})` : "";
       throw new SigstoreError(`${what} failed: HTTP ${response.status}${code}`);
     }
     if (body === undefined) throw new SigstoreError(`${what} failed: the response is not JSON`);
@@ -63,9 +64,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** True for a JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

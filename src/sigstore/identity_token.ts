@@ -7,7 +7,8 @@
  */
 
 import { SigstoreError } from "../errors.ts";
-import { isRecord, requestJson } from "./http_json.ts";
+import { isJsonObject } from "../statement/strict_json.ts";
+import { requestJson } from "./http_json.ts";
 import { DEFAULT_CLIENT_ID, logToStderr, oauthLogin, type OAuthLoginOptions } from "./oauth.ts";
 
 /** Options of {@linkcode getIdentityToken}. */
@@ -88,7 +89,7 @@ async function githubActionsToken(
   const body = await requestJson(fetchFn, url, {
     headers: { authorization: `bearer ${requestToken}`, accept: "application/json" },
   }, "GitHub Actions ID-token request");
-  const value = isRecord(body) ? body.value : undefined;
+  const value = isJsonObject(body) ? body.value : undefined;
   if (typeof value !== "string" || !value) {
     throw new SigstoreError("The GitHub Actions ID-token response carried no value");
   }

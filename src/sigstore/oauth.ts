@@ -10,7 +10,8 @@
  */
 
 import { SigstoreError } from "../errors.ts";
-import { isRecord, requestJson } from "./http_json.ts";
+import { isJsonObject } from "../statement/strict_json.ts";
+import { requestJson } from "./http_json.ts";
 
 /** Client id of the public-good Sigstore OIDC issuer; also the audience of ambient tokens. */
 export const DEFAULT_CLIENT_ID = "sigstore";
@@ -166,7 +167,7 @@ async function discover(issuerUrl: string, fetchFn: typeof fetch): Promise<OidcE
     "OIDC discovery",
   );
   const endpoint = (name: string): string => {
-    const value = isRecord(doc) ? doc[name] : undefined;
+    const value = isJsonObject(doc) ? doc[name] : undefined;
     if (typeof value !== "string" || !URL.canParse(value)) {
       throw new SigstoreError(`OIDC discovery at ${url} gave no valid ${name}`);
     }
@@ -189,7 +190,7 @@ async function exchangeCode(
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
     body: new URLSearchParams(form),
   }, "OAuth token request");
-  const idToken = isRecord(body) ? body.id_token : undefined;
+  const idToken = isJsonObject(body) ? body.id_token : undefined;
   if (typeof idToken !== "string" || !idToken) {
     throw new SigstoreError("The OAuth token response carried no id_token");
   }
@@ -212,7 +213,9 @@ export function jwtClaims(token: string): Record<string, unknown> {
   } catch (error) {
     throw new SigstoreError("The identity token is not a JWT", { cause: error });
   }
-  if (!isRecord(claims)) throw new SigstoreError("The identity token's payload is not an object");
+  if (!isJsonObject(claims)) {
+    throw new SigstoreError("The identity token's payload is not an object");
+  }
   return claims;
 }
 

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ConfigError, SigstoreError } from "../errors.ts";
 import { SigningConfig, TrustedRoot, TUF_SEEDS } from "../deps/sigstore.ts";
+import { isJsonObject } from "../statement/strict_json.ts";
 import type { VerificationLog } from "../verifying/key_verifier.ts";
 
 /** JSON form of a Sigstore `SigningConfig` (media type v0.2). */
@@ -69,9 +70,6 @@ export const PRODUCTION_TUF_URL = "https://tuf-repo-cdn.sigstore.dev";
 /** How long a TUF refresh of the production trusted root may take before the shipped one is used. */
 export const TUF_TIMEOUT_MS = 3000;
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /**
  * Reads a ClientTrustConfig JSON file. Protobuf-JSON allows the snake-case
  * `signing_config` as well as `signingConfig` (§10 item 22).
@@ -88,11 +86,11 @@ export function readTrustConfig(path: string): ClientTrustConfig {
       : (e as Error).message;
     throw new ConfigError("trust-config", `Cannot read trust config '${path}': ${reason}`);
   }
-  if (!isObject(parsed) || !isObject(parsed.trustedRoot)) {
+  if (!isJsonObject(parsed) || !isJsonObject(parsed.trustedRoot)) {
     throw new ConfigError("trust-config", `Trust config '${path}' has no 'trustedRoot' object`);
   }
   const signing = parsed.signingConfig ?? parsed.signing_config;
-  if (signing !== undefined && !isObject(signing)) {
+  if (signing !== undefined && !isJsonObject(signing)) {
     throw new ConfigError(
       "trust-config",
       `Trust config '${path}': 'signingConfig' is not an object`,

@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "../signing/types.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
-import { findDuplicateKey } from "./strict_json.ts";
+import { findDuplicateKey, isJsonObject } from "./strict_json.ts";
 
 /** The one media type key and certificate bundles carry. */
 export const BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -76,10 +76,6 @@ export function serializeBundle(bundle: BundleJson): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(bundle));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Reads an object member, failing with the field's path. */
 export function objectAt(
   obj: Record<string, unknown>,
@@ -87,7 +83,7 @@ export function objectAt(
   where: string,
 ): Record<string, unknown> {
   const v = obj[key];
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     throw new BundleFormatError(
       `${where}.${key}`,
       `Invalid signature: '${where}.${key}' is missing or not an object.`,
@@ -155,7 +151,7 @@ export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
       `Signature '${path}' is not valid JSON${at ? ` (error at character ${at})` : ""}.`,
     );
   }
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     throw new BundleFormatError("", `Signature '${path}' is not a JSON object.`);
   }
   const duplicate = findDuplicateKey(text);
@@ -236,7 +232,7 @@ export function readDsseBundle(bundle: BundleJson): DsseBundle {
       kind: "x509CertificateChain",
       certificates: certs.map((c, i) => {
         const at = `${where}.x509CertificateChain.certificates[${i}]`;
-        if (!isObject(c)) {
+        if (!isJsonObject(c)) {
           throw new BundleFormatError(at, `Invalid signature: '${at}' is not an object.`);
         }
         return bytesAt(c, "rawBytes", at);
@@ -256,7 +252,7 @@ export function readDsseBundle(bundle: BundleJson): DsseBundle {
   }
   const env = objectAt(bundle, "dsseEnvelope", "bundle");
   const signatures = env.signatures;
-  if (!Array.isArray(signatures) || signatures.length === 0 || !isObject(signatures[0])) {
+  if (!Array.isArray(signatures) || signatures.length === 0 || !isJsonObject(signatures[0])) {
     throw new BundleFormatError(
       "dsseEnvelope.signatures",
       "Invalid signature: the DSSE envelope has no signature.",
