@@ -1,6 +1,6 @@
 /**
  * Test helpers that mint X.509 certificates with `@peculiar/x509` and Web Crypto: the golden
- * root and intermediate CAs of FORMAT.md §9.1 (loaded from the shared keys), fresh unrelated CAs,
+ * root and intermediate CAs of docs/format.md §9.1 (loaded from `tests/testdata/keys`), fresh unrelated CAs,
  * and EC signing leaves with chosen curve, validity and usage extensions.
  *
  * @module
@@ -11,7 +11,7 @@ import * as nodePath from "node:path";
 import * as x509 from "../src/deps/x509.ts";
 import { VECTORS } from "./fixtures.ts";
 
-/** The shared key and certificate folder (`vectors/keys/certificate`). */
+/** The golden key and certificate folder (`tests/testdata/keys/certificate`). */
 export const CERT_KEYS = nodePath.join(VECTORS, "keys", "certificate");
 
 /** A certificate authority tests can issue from. */
@@ -247,7 +247,7 @@ export function toPem(der: Uint8Array): string {
   return new x509.X509Certificate(new Uint8Array(der)).toString("pem") + "\n";
 }
 
-/** Reads a certificate of the shared key folder as DER. */
+/** Reads a certificate of the golden key folder as DER. */
 export function readCertificateDer(file: string): Uint8Array {
   return new Uint8Array(
     new x509.X509Certificate(Deno.readTextFileSync(nodePath.join(CERT_KEYS, file))).rawData,

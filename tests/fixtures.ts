@@ -1,16 +1,14 @@
 /**
- * Test helpers: the fixture models of FORMAT.md §9.2, temporary folders, and
- * the paths of the shared golden vectors.
+ * Test helpers: the fixture models of `docs/format.md` §9.2, temporary folders,
+ * and the path of the golden vectors in `tests/testdata/`.
  *
  * @module
  */
 
 import * as nodePath from "node:path";
 
-/** The shared folder beside the repository (`../shared`). */
-export const SHARED = nodePath.resolve(import.meta.dirname!, "..", "..", "shared");
-/** Golden signature vectors written by the Python tool. */
-export const VECTORS = nodePath.join(SHARED, "vectors");
+/** Golden signature vectors written by the Python tool (`tests/testdata/`, see its README). */
+export const VECTORS = nodePath.resolve(import.meta.dirname!, "testdata");
 
 /** `KNOWN_MODEL_TEXT` of the upstream tests. */
 export const KNOWN_MODEL_TEXT = "This is a simple model";

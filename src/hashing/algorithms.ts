@@ -1,5 +1,5 @@
 /**
- * The three content hashes of the format (FORMAT.md §1.7) behind one
+ * The three content hashes of the format (docs/format.md §1.7) behind one
  * incremental interface.
  *
  * @module

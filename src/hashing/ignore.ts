@@ -1,5 +1,5 @@
 /**
- * Ignore rules (FORMAT.md §1.4): entries are paths relative to the model, a
+ * Ignore rules (docs/format.md §1.4): entries are paths relative to the model, a
  * candidate is ignored when an entry's components are a prefix of its own.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Enumerates the files of a model (FORMAT.md §1.2–1.3, HEAD order): ignored
+ * Enumerates the files of a model (docs/format.md §1.2–1.3, HEAD order): ignored
  * paths are skipped before any other check, symlinks are refused unless
  * allowed, special files and unreadable directories are errors, symlinked
  * directories are never descended.

@@ -1,6 +1,6 @@
 /**
  * The manifest: the model's items (files or shards) with their digests, in
- * canonical order, and the root digest over them (FORMAT.md §1.8–1.12).
+ * canonical order, and the root digest over them (docs/format.md §1.8–1.12).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The `certificate` method's signer (FORMAT.md §4.3): ECDSA with the private
+ * The `certificate` method's signer (docs/format.md §4.3): ECDSA with the private
  * key of the signing certificate; the bundle carries the certificate and the
  * given chain, unvalidated and in order, as the Python tool writes them.
  *

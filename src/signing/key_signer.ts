@@ -1,5 +1,5 @@
 /**
- * The `key` method's signer (FORMAT.md §4.2): ECDSA over the DSSE PAE with
+ * The `key` method's signer (docs/format.md §4.2): ECDSA over the DSSE PAE with
  * the curve's hash, bundle with the public-key hint.
  *
  * @module

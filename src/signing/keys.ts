@@ -1,5 +1,5 @@
 /**
- * Elliptic-curve keys (FORMAT.md §3, §4.2): PEM loading with text before the
+ * Elliptic-curve keys (docs/format.md §3, §4.2): PEM loading with text before the
  * block, SEC1 or PKCS#8, encrypted with a password; the curve's hash; DER
  * ECDSA signatures; and the public-key hint recorded in key bundles.
  *

@@ -1,5 +1,5 @@
 /**
- * The `sigstore` method's signer (FORMAT.md §4.4, §7.1): the statement is
+ * The `sigstore` method's signer (docs/format.md §4.4, §7.1): the statement is
  * signed as a DSSE envelope with an ephemeral key certified by Fulcio for
  * the caller's OIDC identity, logged in Rekor, and timestamped by the
  * instance's timestamp authority when it has one. The bundle has the shape

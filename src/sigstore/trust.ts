@@ -1,5 +1,5 @@
 /**
- * Where Sigstore trust comes from (FORMAT.md §5.4): the instance's trusted
+ * Where Sigstore trust comes from (docs/format.md §5.4): the instance's trusted
  * root (CA certificates, CT logs, transparency logs, timestamp authorities)
  * for verification, and its signing configuration (service URLs) for
  * signing. Production is built in, staging has service URLs only, and a

@@ -1,5 +1,5 @@
 /**
- * The `sigstore` method's verifier (FORMAT.md §5.4): the standard Sigstore
+ * The `sigstore` method's verifier (docs/format.md §5.4): the standard Sigstore
  * bundle verification by `@sigstore/verify` (Fulcio chain, SCTs, log
  * inclusion promise and proof, timestamps, DSSE signature), then the
  * identity policy compared exactly here, since the library matches a string

@@ -1,6 +1,6 @@
 /**
  * The signature file: a Sigstore bundle v0.3 holding a DSSE envelope
- * (FORMAT.md §4). Writers emit exactly the Python templates (§4.2, §4.3);
+ * (docs/format.md §4). Writers emit exactly the Python templates (§4.2, §4.3);
  * the reader accepts every variant Python wrote (§4.5) and checks each field
  * it uses, naming the field when one is wrong.
  *

@@ -1,5 +1,5 @@
 /**
- * DSSE pre-authentication encoding (FORMAT.md §3) and the broken one of
+ * DSSE pre-authentication encoding (docs/format.md §3) and the broken one of
  * 0.2.0 signatures (§6.2), which verifiers still accept.
  *
  * @module

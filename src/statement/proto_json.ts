@@ -1,6 +1,6 @@
 /**
  * The text layout of Python's protobuf JSON printer, which wrote every
- * statement the Python tool signed (FORMAT.md §2.2): 2-space indentation,
+ * statement the Python tool signed (docs/format.md §2.2): 2-space indentation,
  * `": "` separators, ASCII-only output with lowercase `\uXXXX` escapes, and
  * doubles printed with a `.0`. Reproducing it lets our statements equal the
  * upstream goldens byte for byte.

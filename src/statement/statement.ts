@@ -1,5 +1,5 @@
 /**
- * The in-toto statement that is signed (FORMAT.md §2): built from a manifest
+ * The in-toto statement that is signed (docs/format.md §2): built from a manifest
  * in the exact bytes the Python tool writes, and parsed back (without ever
  * re-serialising) into the manifest a signature promises, including the
  * legacy 0.2.0 predicate (§6.2).

@@ -1,5 +1,5 @@
 /**
- * X.509 path validation for the `certificate` method (FORMAT.md §5.3), replicating what the
+ * X.509 path validation for the `certificate` method (docs/format.md §5.3), replicating what the
  * Python tool gets from pyOpenSSL's `X509StoreContext.verify_certificate` with default OpenSSL
  * parameters:
  *
@@ -92,7 +92,7 @@ export function certificateFingerprint(der: Uint8Array): string {
 }
 
 /**
- * Validates the signing certificate's path to a trust anchor (FORMAT.md §5.3), then the leaf
+ * Validates the signing certificate's path to a trust anchor (docs/format.md §5.3), then the leaf
  * usage rule.
  *
  * @param leafDer The leaf, `x509CertificateChain.certificates[0]`.

@@ -1,5 +1,5 @@
 /**
- * The `certificate` method's verifier (FORMAT.md §5.3): the bundle's chain
+ * The `certificate` method's verifier (docs/format.md §5.3): the bundle's chain
  * must lead to a trusted self-signed CA (validated at the leaf's notBefore),
  * the leaf must be allowed to sign, and its key must have signed the DSSE
  * PAE (0.2.0 fallback: legacy PAE with SHA-256 whatever the curve).

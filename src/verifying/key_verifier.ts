@@ -1,5 +1,5 @@
 /**
- * The `key` method's verifier (FORMAT.md §5.2): media type, public-key hint,
+ * The `key` method's verifier (docs/format.md §5.2): media type, public-key hint,
  * then the signature over the DSSE PAE, falling back to the 0.2.0 PAE with
  * the same curve hash.
  *

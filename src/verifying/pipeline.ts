@@ -1,5 +1,5 @@
 /**
- * The verification pipeline shared by every method (FORMAT.md §5.1): check
+ * The verification pipeline shared by every method (docs/format.md §5.1): check
  * the signature, read what it promises, hash the local model the way the
  * signer did, and compare.
  *

@@ -1,4 +1,4 @@
-// `digest` of the golden vector folders equals the root digests of FORMAT.md §9.1.
+// `digest` of the golden vector folders equals the root digests of docs/format.md §9.1.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { runCli } from "../cli.ts";

@@ -1,5 +1,5 @@
 // The statements we sign equal, byte for byte, the ones the Python tool wrote for the fixture
-// models (FORMAT.md §2.2, §9.4), and they parse back into the manifest they came from.
+// models (docs/format.md §2.2, §9.4), and they parse back into the manifest they came from.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { HashingConfig } from "../../src/manifest/hashing_config.ts";

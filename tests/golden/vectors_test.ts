@@ -1,5 +1,5 @@
 // The key and certificate signatures written by released Python versions verify through our CLI
-// exactly as vectors/README.md and FORMAT.md §6.4 say, and stop verifying after any change that
+// exactly as tests/testdata/README.md and docs/format.md §6.4 say, and stop verifying after any change that
 // matters (signed bytes, files, key, CA, payload, signature) but not after changes that do not.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
@@ -53,7 +53,7 @@ interface Layout {
   model: string;
   /** Prefix of files inside the model (`folder/` or ``). */
   inModel: string;
-  /** Folder of the shared keys. */
+  /** Folder of the golden keys. */
   keys: string;
 }
 
@@ -108,7 +108,7 @@ function assertFailed(r: CliResult, what: string): void {
   assert.match(lines.at(-1)!, /^Verification failed with error: /, what);
 }
 
-/** A writable copy of the vector folder and the shared keys, laid out as in `vectors/`. */
+/** A writable copy of the vector folder and the golden keys, laid out as in `tests/testdata/`. */
 function copyVectors(dest: string, v: Vector): void {
   for (const dir of [v.folder, "keys/certificate"]) {
     Deno.mkdirSync(nodePath.join(dest, dir), { recursive: true });

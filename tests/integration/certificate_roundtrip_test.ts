@@ -1,5 +1,5 @@
 // Sign with a private key and its certificate chain, verify against a trusted root
-// (FORMAT.md §4.3, §5.3), through the library and the CLI, with freshly minted certificates.
+// (docs/format.md §4.3, §5.3), through the library and the CLI, with freshly minted certificates.
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";

@@ -1,4 +1,4 @@
-// `sign` and `verify` with keys and certificates through the command line (FORMAT.md §7.1):
+// `sign` and `verify` with keys and certificates through the command line (docs/format.md §7.1):
 // outputs, exit codes, option spellings, where the signature goes and that it is never hashed,
 // recorded hashing methods, and that a failed signing never leaves or damages a signature file.
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 // Smoke test of scripts/conformance-adapter, the entry point the OpenSSF conformance suite calls:
 // sign-model and verify-model with keys and certificates, and the exact shape of the bundles
-// it produces (FORMAT.md §4.2, §4.3).
+// it produces (docs/format.md §4.2, §4.3).
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";

@@ -1,5 +1,5 @@
 // Sign a model with an EC key through the library, verify it back, and check our signature
-// independently with OpenSSL (FORMAT.md §3, §4.2, §5.2).
+// independently with OpenSSL (docs/format.md §3, §4.2, §5.2).
 import assert from "node:assert/strict";
 import { generateKeyPairSync, type KeyExportOptions, type KeyObject } from "node:crypto";
 import * as nodePath from "node:path";
@@ -164,7 +164,7 @@ Deno.test("the public key of another key pair is a key mismatch", async () => {
   );
 });
 
-Deno.test("the shared golden key signs with hint e8450dec…3f8e and its public key verifies", async () => {
+Deno.test("the golden key signs with hint e8450dec…3f8e and its public key verifies", async () => {
   using tmp = tempDir();
   const model = writeModel(tmp.path);
   const sig = nodePath.join(tmp.path, "model.sig");

@@ -75,7 +75,7 @@ Deno.test("CLI: sign sigstore with a token and a trust config, then verify sigst
     ["/api/v1/log/entries", "/api/v1/timestamp", "/api/v2/signingCert"],
   );
 
-  // The bundle sigstore-python writes (FORMAT.md §4.4), over exactly our statement bytes.
+  // The bundle sigstore-python writes (docs/format.md §4.4), over exactly our statement bytes.
   const text = Deno.readTextFileSync(sig);
   assert.ok(!text.endsWith("\n"));
   const bundle = JSON.parse(text);
@@ -158,7 +158,7 @@ Deno.test("CLI: the default method signs with Sigstore; a signing failure writes
   assert.equal(Deno.readTextFileSync(sig), before);
 });
 
-Deno.test("signing prefers --use-staging over --trust-config (FORMAT.md §5.4)", async () => {
+Deno.test("signing prefers --use-staging over --trust-config (docs/format.md §5.4)", async () => {
   using tmp = tempDir();
   await using mock = await startMockSigstore();
   const m = model(tmp.path);

@@ -313,7 +313,7 @@ Deno.test("fuzz: a signed model whose signed files or file set changed never ver
           Deno.removeSync(path);
         } else if (e.op === "add") {
           const extra = nodePath.join(model, nodePath.dirname(name), `${e.newName}.new`);
-          // Not empty: under the shards method an empty file has no item (FORMAT.md §1.9).
+          // Not empty: under the shards method an empty file has no item (docs/format.md §1.9).
           Deno.writeFileSync(extra, new Uint8Array([...e.extra, 0x0a]));
         } else if (e.op === "rename") {
           Deno.renameSync(path, nodePath.join(nodePath.dirname(path), `${e.newName}.renamed`));

@@ -1,4 +1,4 @@
-// The signature file (FORMAT.md §4): the reader accepts every variant Python wrote (§4.5) and
+// The signature file (docs/format.md §4): the reader accepts every variant Python wrote (§4.5) and
 // names the field when one is wrong; the writers emit exactly the §4.2 / §4.3 templates.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";

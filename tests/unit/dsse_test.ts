@@ -1,4 +1,4 @@
-// DSSE pre-authentication encoding (FORMAT.md §3) and the 0.2.0 legacy PAE (§6.2), checked
+// DSSE pre-authentication encoding (docs/format.md §3) and the 0.2.0 legacy PAE (§6.2), checked
 // against the signatures of the golden vectors.
 import assert from "node:assert/strict";
 import { createPublicKey, X509Certificate } from "node:crypto";

@@ -1,4 +1,4 @@
-// Elliptic-curve keys (FORMAT.md §3, §4.2, §7.1): PEM loading in every accepted form, the
+// Elliptic-curve keys (docs/format.md §3, §4.2, §7.1): PEM loading in every accepted form, the
 // curve rules with their exact messages, DER signatures with the curve's hash, the key hint.
 import assert from "node:assert/strict";
 import {
@@ -209,7 +209,7 @@ Deno.test("EC keys on other curves: \"Unsupported key for curve '<name>'\"", () 
   }
 });
 
-Deno.test("hint of the shared public key (text preamble in the file) is e8450dec…3f8e", () => {
+Deno.test("hint of the golden public key (text preamble in the file) is e8450dec…3f8e", () => {
   const pub = loadPublicKey(nodePath.join(CERT_KEYS, "signing-key-pub.pem"));
   assert.equal(publicKeyHint(pub), GOLDEN_HINT);
   // The same hint from the SEC1 private key (also behind a preamble).

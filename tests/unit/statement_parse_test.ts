@@ -1,4 +1,4 @@
-// How a verifier turns signed payload bytes into the manifest they promise (FORMAT.md §2.3),
+// How a verifier turns signed payload bytes into the manifest they promise (docs/format.md §2.3),
 // the legacy 0.2.0 predicate (§6.2), and the names and shapes no honest signer writes.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
