@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../hashing/algorithms.ts";
 import { toHex } from "../hashing/hex.ts";
-import { compareCanonicalPaths } from "../hashing/ignore.ts";
+import { compareCanonicalPaths } from "./order.ts";
 
 /** Serialization parameters recorded in the signature (`predicate.serialization`, §1.12). */
 export type Serialization =

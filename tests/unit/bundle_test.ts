@@ -12,7 +12,7 @@ import {
   readDsseBundle,
   serializeBundle,
   toBase64,
-} from "../../src/statement/bundle.ts";
+} from "../../src/format/bundle.ts";
 import { VECTORS } from "../fixtures.ts";
 
 const encoder = new TextEncoder();

@@ -9,7 +9,7 @@ import {
   readPemCertificates,
   systemTrustAnchors,
   validateCertificateChain,
-} from "../../src/verifying/certificate_chain.ts";
+} from "../../src/crypto/x509_chain.ts";
 import { CERT_KEYS, goldenCas, mintLeaf, newCa, readCertificateDer, toPem } from "../certs.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
 

@@ -20,7 +20,7 @@ import {
   samePublicKey,
   signEcdsa,
   verifyEcdsa,
-} from "../../src/signing/keys.ts";
+} from "../../src/crypto/ec_keys.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { tempDir } from "../fixtures.ts";
 

@@ -13,11 +13,11 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import type { HashingConfig } from "../manifest/hashing_config.ts";
-import type { BundleVerifier } from "../signing/types.ts";
-import type { SigstoreVerifierOptions } from "../sigstore/options.ts";
-import type { ExpectedManifest } from "../statement/statement.ts";
-import { EllipticKeyVerifier, type VerificationLog } from "./key_verifier.ts";
+import type { HashingConfig } from "./hashing_config.ts";
+import type { BundleVerifier, VerificationLog } from "../format/contracts.ts";
+import type { SigstoreVerifierOptions } from "../methods/sigstore/options.ts";
+import type { ExpectedManifest } from "../format/statement.ts";
+import { EllipticKeyVerifier } from "../methods/key/verifier.ts";
 import { verifyModel } from "./pipeline.ts";
 
 /** Which verifier, which files count, and where log lines go. Setters chain. */
@@ -75,7 +75,7 @@ export class VerifyingConfig {
   async useCertificateVerifier(
     options: { certificateChain?: readonly string[]; logFingerprints?: boolean } = {},
   ): Promise<this> {
-    const { CertificateVerifier } = await import("./certificate_verifier.ts");
+    const { CertificateVerifier } = await import("../methods/certificate/verifier.ts");
     return this.useVerifier(
       new CertificateVerifier({ ...options, log: (l, m) => this.#log(l, m) }),
     );
@@ -92,7 +92,7 @@ export class VerifyingConfig {
     const log: VerificationLog = (l, m) => this.#log(l, m);
     return this.useVerifier({
       async verify(bundle) {
-        const { SigstoreVerifier } = await import("../sigstore/verifier.ts");
+        const { SigstoreVerifier } = await import("../methods/sigstore/verifier.ts");
         return await new SigstoreVerifier({ ...options, log }).verify(bundle);
       },
     });

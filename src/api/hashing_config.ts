@@ -17,12 +17,19 @@
 
 import { ConfigError, ModelPathError } from "../errors.ts";
 import { type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
-import { createEngine, type HashEngine, type HashJob } from "../hashing/engine.ts";
+import { createEngine } from "../hashing/engine.ts";
+import type { HashEngine, HashJob } from "../hashing/engine_types.ts";
 import { DEFAULT_CHUNK_SIZE } from "../hashing/file_range.ts";
 import { GIT_IGNORE_ENTRIES, IgnoreSet, modelRelativeIgnorePaths } from "../hashing/ignore.ts";
 import { modelName } from "../hashing/paths.ts";
 import { assertUnchanged, type ModelFile, statNamedFiles, walkModel } from "../hashing/walk.ts";
-import { Manifest, type ManifestItem, resourceAlgorithm, type Serialization } from "./manifest.ts";
+import {
+  Manifest,
+  type ManifestItem,
+  resourceAlgorithm,
+  type Serialization,
+} from "../manifest/manifest.ts";
+import { compareCanonicalPaths } from "../manifest/order.ts";
 
 /** Default shard size of the `shards` method: 10^9 bytes (not 2^30), as in Python. */
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
@@ -275,7 +282,8 @@ export class HashingConfig {
   }
 
   #serialization(ignore: IgnoreSet): Serialization {
-    const ignorePaths = new IgnoreSet([...ignore.entries, ...this.#extraRecorded]).entries;
+    const ignorePaths = new IgnoreSet([...ignore.entries, ...this.#extraRecorded]).entries
+      .sort(compareCanonicalPaths);
     const m = this.#method;
     if (m.kind === "files") {
       return {

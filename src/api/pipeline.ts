@@ -9,11 +9,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
 import { toHex } from "../hashing/hex.ts";
-import { HashingConfig } from "../manifest/hashing_config.ts";
+import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
-import type { BundleVerifier } from "../signing/types.ts";
-import { checkBundleSize, parseBundle } from "../statement/bundle.ts";
-import { type ExpectedManifest, parseStatement } from "../statement/statement.ts";
+import type { BundleVerifier } from "../format/contracts.ts";
+import { checkBundleSize, parseBundle } from "../format/bundle.ts";
+import { type ExpectedManifest, parseStatement } from "../format/statement.ts";
 
 /** Options of {@linkcode verifyModel}. */
 export interface VerifyModelOptions {

@@ -6,11 +6,11 @@
  */
 
 import type { KeyObject } from "node:crypto";
-import { keyBundle } from "../statement/bundle.ts";
-import { pae } from "../statement/dsse.ts";
-import { PAYLOAD_TYPE } from "../statement/statement.ts";
-import { loadPrivateKey, publicKeyHint, signEcdsa } from "./keys.ts";
-import type { BundleJson, PayloadSigner } from "./types.ts";
+import { keyBundle } from "../../format/bundle.ts";
+import { pae } from "../../format/dsse.ts";
+import { PAYLOAD_TYPE } from "../../format/statement.ts";
+import { loadPrivateKey, publicKeyHint, signEcdsa } from "../../crypto/ec_keys.ts";
+import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
 
 /** Signs with an EC private key (P-256, P-384, P-521). */
 export class EllipticKeySigner implements PayloadSigner {

@@ -10,10 +10,10 @@
 
 import { readFileSync } from "node:fs";
 import * as nodePath from "node:path";
-import { ConfigError, SigstoreError } from "../errors.ts";
-import { SigningConfig, TrustedRoot, TUF_SEEDS } from "../deps/sigstore.ts";
-import { isJsonObject } from "../statement/strict_json.ts";
-import type { VerificationLog } from "../verifying/key_verifier.ts";
+import { ConfigError, SigstoreError } from "../../errors.ts";
+import { SigningConfig, TrustedRoot, TUF_SEEDS } from "../../deps/sigstore.ts";
+import { isJsonObject } from "../../util/json.ts";
+import type { VerificationLog } from "../../format/contracts.ts";
 
 /** JSON form of a Sigstore `SigningConfig` (media type v0.2). */
 export type SigningConfigJson = Record<string, unknown>;
@@ -178,7 +178,7 @@ export async function productionTrustedRoot(log: VerificationLog): Promise<Trust
     granted({ name: "write", path: cachePath });
   if (mayRefresh) {
     try {
-      const { getTrustedRoot } = await import("../deps/sigstore_tuf.ts");
+      const { getTrustedRoot } = await import("../../deps/sigstore_tuf.ts");
       return await withTimeout(
         getTrustedRoot({
           mirrorURL: PRODUCTION_TUF_URL,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { VerificationLog } from "../verifying/key_verifier.ts";
+import type { VerificationLog } from "../../format/contracts.ts";
 
 /** Options of the Sigstore signer (Python `use_sigstore_signer`, §8). */
 export interface SigstoreSignerOptions {

@@ -10,12 +10,12 @@
  */
 
 import { Buffer } from "node:buffer";
-import { bundleToJSON } from "../deps/sigstore.ts";
-import { bundleBuilderFromSigningConfig } from "../deps/sigstore_sign.ts";
-import type { SigningConfig } from "../deps/sigstore.ts";
-import { ConfigError } from "../errors.ts";
-import type { BundleJson, PayloadSigner } from "../signing/types.ts";
-import { PAYLOAD_TYPE } from "../statement/statement.ts";
+import { bundleToJSON } from "../../deps/sigstore.ts";
+import { bundleBuilderFromSigningConfig } from "../../deps/sigstore_sign.ts";
+import type { SigningConfig } from "../../deps/sigstore.ts";
+import { ConfigError } from "../../errors.ts";
+import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
+import { PAYLOAD_TYPE } from "../../format/statement.ts";
 import { getIdentityToken } from "./identity_token.ts";
 import type { SigstoreSignerOptions } from "./options.ts";
 import {

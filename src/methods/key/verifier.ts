@@ -7,15 +7,17 @@
  */
 
 import type { KeyObject } from "node:crypto";
-import { SignatureError } from "../errors.ts";
-import { curveHash, loadPublicKey, publicKeyHint, verifyEcdsa } from "../signing/keys.ts";
-import type { BundleJson, BundleVerifier, VerifiedPayload } from "../signing/types.ts";
-import { readDsseBundle } from "../statement/bundle.ts";
-import { legacyPae, pae } from "../statement/dsse.ts";
-import { KeyError } from "../errors.ts";
-
-/** Receives log lines of a verification: INFO details and WARNING notices. */
-export type VerificationLog = (level: "INFO" | "WARNING", message: string) => void;
+import { SignatureError } from "../../errors.ts";
+import { curveHash, loadPublicKey, publicKeyHint, verifyEcdsa } from "../../crypto/ec_keys.ts";
+import type {
+  BundleJson,
+  BundleVerifier,
+  VerificationLog,
+  VerifiedPayload,
+} from "../../format/contracts.ts";
+import { readDsseBundle } from "../../format/bundle.ts";
+import { legacyPae, pae } from "../../format/dsse.ts";
+import { KeyError } from "../../errors.ts";
 
 /** Python's notice for bundles without a key hint (pre-1.1 signatures). */
 export const OLD_MATERIAL_WARNING =

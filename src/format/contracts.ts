@@ -1,7 +1,8 @@
 /**
  * The contract between the format layers and the signing methods: a signer
  * turns the exact statement bytes into a bundle (the signature file's JSON
- * object); a verifier checks a parsed bundle and returns the signed bytes.
+ * object); a verifier checks a parsed bundle and returns the signed bytes
+ * and reports what it noticed through a {@linkcode VerificationLog}.
  *
  * @module
  */
@@ -34,3 +35,6 @@ export interface BundleVerifier {
    */
   verify(bundle: BundleJson): Promise<VerifiedPayload>;
 }
+
+/** Receives log lines of a verification: INFO details and WARNING notices. */
+export type VerificationLog = (level: "INFO" | "WARNING", message: string) => void;

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { SigstoreError } from "../errors.ts";
-import { isJsonObject } from "../statement/strict_json.ts";
+import { SigstoreError } from "../../errors.ts";
+import { isJsonObject } from "../../util/json.ts";
 
 /** How long one request may take, as sigstore-python's 30 s. */
 export const REQUEST_TIMEOUT_MS = 30_000;

@@ -3,16 +3,10 @@
  * keys, other parsers keep the first: a signed statement or a bundle with a
  * duplicate key could mean one thing to us and another to a different
  * verifier or to a person reading it. No writer of the format emits them, so
- * readers refuse them. Also the one guard for "a JSON object" that readers
- * of parsed JSON share.
+ * readers refuse them.
  *
  * @module
  */
-
-/** True for a JSON object (not null, not an array). */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 interface Frame {
   /** Member names seen so far; `undefined` for an array. */

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { SigstoreError } from "../errors.ts";
-import { isJsonObject } from "../statement/strict_json.ts";
+import { SigstoreError } from "../../errors.ts";
+import { isJsonObject } from "../../util/json.ts";
 import { requestJson } from "./http_json.ts";
 import { DEFAULT_CLIENT_ID, logToStderr, oauthLogin, type OAuthLoginOptions } from "./oauth.ts";
 

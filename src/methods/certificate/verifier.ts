@@ -7,18 +7,22 @@
  * @module
  */
 
-import { CertificateError, SignatureError } from "../errors.ts";
-import { curveHash, verifyEcdsa } from "../signing/keys.ts";
-import type { BundleJson, BundleVerifier, VerifiedPayload } from "../signing/types.ts";
-import { readDsseBundle } from "../statement/bundle.ts";
-import { legacyPae, pae } from "../statement/dsse.ts";
+import { CertificateError, SignatureError } from "../../errors.ts";
+import { curveHash, verifyEcdsa } from "../../crypto/ec_keys.ts";
+import type {
+  BundleJson,
+  BundleVerifier,
+  VerificationLog,
+  VerifiedPayload,
+} from "../../format/contracts.ts";
+import { readDsseBundle } from "../../format/bundle.ts";
+import { legacyPae, pae } from "../../format/dsse.ts";
 import {
   certificateFingerprint,
   readPemCertificates,
   systemTrustAnchors,
   validateCertificateChain,
-} from "./certificate_chain.ts";
-import type { VerificationLog } from "./key_verifier.ts";
+} from "../../crypto/x509_chain.ts";
 
 /** Options of {@linkcode CertificateVerifier}. */
 export interface CertificateVerifierOptions {

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { SigstoreError } from "../errors.ts";
-import { isJsonObject } from "../statement/strict_json.ts";
+import { SigstoreError } from "../../errors.ts";
+import { isJsonObject } from "../../util/json.ts";
 import { requestJson } from "./http_json.ts";
 
 /** Client id of the public-good Sigstore OIDC issuer; also the audience of ambient tokens. */

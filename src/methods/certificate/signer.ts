@@ -7,13 +7,13 @@
  */
 
 import { type KeyObject, X509Certificate } from "node:crypto";
-import { KeyError } from "../errors.ts";
-import { certificateBundle } from "../statement/bundle.ts";
-import { pae } from "../statement/dsse.ts";
-import { PAYLOAD_TYPE } from "../statement/statement.ts";
-import { readPemCertificates } from "../verifying/certificate_chain.ts";
-import { loadPrivateKey, samePublicKey, signEcdsa } from "./keys.ts";
-import type { BundleJson, PayloadSigner } from "./types.ts";
+import { KeyError } from "../../errors.ts";
+import { certificateBundle } from "../../format/bundle.ts";
+import { pae } from "../../format/dsse.ts";
+import { PAYLOAD_TYPE } from "../../format/statement.ts";
+import { readPemCertificates } from "../../crypto/x509_chain.ts";
+import { loadPrivateKey, samePublicKey, signEcdsa } from "../../crypto/ec_keys.ts";
+import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
 
 /** Options of {@linkcode CertificateSigner.fromFiles}. */
 export interface CertificateSignerFiles {

@@ -14,14 +14,14 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import { assertNotEmpty, HashingConfig } from "../manifest/hashing_config.ts";
+import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
-import { serializeBundle } from "../statement/bundle.ts";
-import { buildStatement } from "../statement/statement.ts";
+import { serializeBundle } from "../format/bundle.ts";
+import { buildStatement } from "../format/statement.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
-import { EllipticKeySigner } from "./key_signer.ts";
-import type { SigstoreSignerOptions } from "../sigstore/options.ts";
-import type { PayloadSigner } from "./types.ts";
+import { EllipticKeySigner } from "../methods/key/signer.ts";
+import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
+import type { PayloadSigner } from "../format/contracts.ts";
 
 /** Which signer, and how the model is hashed. Setters chain. */
 export class SigningConfig {
@@ -64,7 +64,7 @@ export class SigningConfig {
     certificateChain?: readonly string[];
     password?: string;
   }): Promise<this> {
-    const { CertificateSigner } = await import("./certificate_signer.ts");
+    const { CertificateSigner } = await import("../methods/certificate/signer.ts");
     return this.useSigner(CertificateSigner.fromFiles(options));
   }
 
@@ -81,7 +81,7 @@ export class SigningConfig {
    * @throws {ConfigError} for an unreadable or invalid trust config.
    */
   async useSigstoreSigner(options: SigstoreSignerOptions = {}): Promise<this> {
-    const { SigstoreSigner } = await import("../sigstore/signer.ts");
+    const { SigstoreSigner } = await import("../methods/sigstore/signer.ts");
     return this.useSigner(new SigstoreSigner(options));
   }
 

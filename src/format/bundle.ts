@@ -9,9 +9,10 @@
 
 import { Buffer } from "node:buffer";
 import { BundleFormatError } from "../errors.ts";
-import type { BundleJson } from "../signing/types.ts";
+import type { BundleJson } from "./contracts.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
-import { findDuplicateKey, isJsonObject } from "./strict_json.ts";
+import { isJsonObject } from "../util/json.ts";
+import { findDuplicateKey } from "./strict_json.ts";
 
 /** The one media type key and certificate bundles carry. */
 export const BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";

@@ -16,9 +16,9 @@ import {
   toTrustMaterial,
   Verifier,
   X509Certificate,
-} from "../deps/sigstore.ts";
-import { BundleFormatError, IdentityError, SigstoreError } from "../errors.ts";
-import type { BundleJson, BundleVerifier, VerifiedPayload } from "../signing/types.ts";
+} from "../../deps/sigstore.ts";
+import { BundleFormatError, IdentityError, SigstoreError } from "../../errors.ts";
+import type { BundleJson, BundleVerifier, VerifiedPayload } from "../../format/contracts.ts";
 import type { SigstoreVerifierOptions } from "./options.ts";
 import { productionTrustedRoot, readTrustConfig, sigstoreFailure, toTrustedRoot } from "./trust.ts";
 
