@@ -48,11 +48,12 @@
 
 export * from "./src/errors.ts";
 export { DIGEST_SIZE, HASH_ALGORITHMS, type HashAlgorithm } from "./src/hashing/algorithms.ts";
-export type { EngineOptions, HashEngine, HashJob } from "./src/hashing/engine.ts";
+export type { EngineOptions, HashEngine, HashJob } from "./src/hashing/engine_types.ts";
 export type { RangeTask } from "./src/hashing/file_range.ts";
 export { createEngine, type CreateEngineOptions, SerialEngine } from "./src/hashing/engine.ts";
 export { type PoolOptions, WorkerPoolEngine } from "./src/hashing/pool.ts";
-export { compareCanonicalPaths, GIT_IGNORE_ENTRIES } from "./src/hashing/ignore.ts";
+export { GIT_IGNORE_ENTRIES } from "./src/hashing/ignore.ts";
+export { compareCanonicalPaths } from "./src/manifest/order.ts";
 export {
   DEFAULT_SHARD_SIZE,
   type FileSerializationOptions,
@@ -62,7 +63,7 @@ export {
   type HashOptions,
   type HashProgress,
   type ShardSerializationOptions,
-} from "./src/manifest/hashing_config.ts";
+} from "./src/api/hashing_config.ts";
 export {
   itemName,
   Manifest,
@@ -74,27 +75,27 @@ export type {
   BundleJson,
   BundleVerifier,
   PayloadSigner,
+  VerificationLog,
   VerifiedPayload,
-} from "./src/signing/types.ts";
-export { SigningConfig } from "./src/signing/signing_config.ts";
-export type { SigstoreSignerOptions, SigstoreVerifierOptions } from "./src/sigstore/options.ts";
-export { EllipticKeySigner } from "./src/signing/key_signer.ts";
+} from "./src/format/contracts.ts";
+export { SigningConfig } from "./src/api/signing_config.ts";
+export type {
+  SigstoreSignerOptions,
+  SigstoreVerifierOptions,
+} from "./src/methods/sigstore/options.ts";
+export { EllipticKeySigner } from "./src/methods/key/signer.ts";
 export {
   CertificateSigner,
   type CertificateSignerFiles,
-} from "./src/signing/certificate_signer.ts";
-export { publicKeyHint } from "./src/signing/keys.ts";
-export { VerifyingConfig } from "./src/verifying/verifying_config.ts";
-export { EllipticKeyVerifier, type VerificationLog } from "./src/verifying/key_verifier.ts";
+} from "./src/methods/certificate/signer.ts";
+export { publicKeyHint } from "./src/crypto/ec_keys.ts";
+export { VerifyingConfig } from "./src/api/verifying_config.ts";
+export { EllipticKeyVerifier } from "./src/methods/key/verifier.ts";
 export {
   CertificateVerifier,
   type CertificateVerifierOptions,
-} from "./src/verifying/certificate_verifier.ts";
-export {
-  compareManifests,
-  verifyModel,
-  type VerifyModelOptions,
-} from "./src/verifying/pipeline.ts";
+} from "./src/methods/certificate/verifier.ts";
+export { compareManifests, verifyModel, type VerifyModelOptions } from "./src/api/pipeline.ts";
 export {
   buildStatement,
   type ExpectedItem,
@@ -103,11 +104,11 @@ export {
   parseStatement,
   PAYLOAD_TYPE,
   PREDICATE_TYPE,
-} from "./src/statement/statement.ts";
-export { legacyPae, pae } from "./src/statement/dsse.ts";
+} from "./src/format/statement.ts";
+export { legacyPae, pae } from "./src/format/dsse.ts";
 export {
   type DsseBundle,
   parseBundle,
   readDsseBundle,
   serializeBundle,
-} from "./src/statement/bundle.ts";
+} from "./src/format/bundle.ts";

@@ -6,7 +6,7 @@
  */
 
 import { ModelSigningError } from "../errors.ts";
-import type { HashProgress } from "../manifest/hashing_config.ts";
+import type { HashProgress } from "../api/hashing_config.ts";
 import { type OptionValues, UsageError } from "./args.ts";
 import type { CliIo, Logger } from "./io.ts";
 import { createProgressDisplay, type ProgressDisplay } from "./progress.ts";

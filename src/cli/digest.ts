@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertNotEmpty } from "../manifest/hashing_config.ts";
+import { assertNotEmpty } from "../api/hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { type CommandSpec, parseCommand } from "./args.ts";
 import type { CliContext } from "./context.ts";

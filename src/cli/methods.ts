@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { SigningConfig } from "../signing/signing_config.ts";
-import type { VerifyingConfig } from "../verifying/verifying_config.ts";
+import type { SigningConfig } from "../api/signing_config.ts";
+import type { VerifyingConfig } from "../api/verifying_config.ts";
 import {
   type CommandSpec,
   HelpRequested,

@@ -8,8 +8,8 @@
 
 import { ConfigError } from "../errors.ts";
 import { parseHashAlgorithm } from "../hashing/algorithms.ts";
-import { cliIgnorePaths } from "../hashing/ignore.ts";
-import { checkShardSize, HashingConfig } from "../manifest/hashing_config.ts";
+import { cliIgnorePaths } from "./ignore_paths.ts";
+import { checkShardSize, HashingConfig } from "../api/hashing_config.ts";
 import { type OptionSpecs, type OptionValues, UsageError } from "./args.ts";
 
 /** Which files are part of the model. */

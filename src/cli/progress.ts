@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { HashProgress } from "../manifest/hashing_config.ts";
+import type { HashProgress } from "../api/hashing_config.ts";
 
 /** Where and when the line is drawn. */
 export interface ProgressOptions {

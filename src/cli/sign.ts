@@ -6,7 +6,7 @@
  * @module
  */
 
-import { SigningConfig } from "../signing/signing_config.ts";
+import { SigningConfig } from "../api/signing_config.ts";
 import type { OptionSpecs } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { parseMethodCommand } from "./methods.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { VerifyingConfig } from "../verifying/verifying_config.ts";
+import { VerifyingConfig } from "../api/verifying_config.ts";
 import { type OptionSpecs, requireString } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { parseMethodCommand } from "./methods.ts";

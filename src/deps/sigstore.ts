@@ -9,7 +9,7 @@
  * @module
  */
 
-import "../sigstore/node_crypto_fix.ts";
+import "./node_crypto_fix.ts";
 import seeds from "npm:@sigstore/tuf@5.0.1/seeds.json" with { type: "json" };
 
 export { bundleFromJSON, bundleToJSON } from "npm:@sigstore/bundle@5.0.1";

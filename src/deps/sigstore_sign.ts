@@ -5,6 +5,6 @@
  * @module
  */
 
-import "../sigstore/node_crypto_fix.ts";
+import "./node_crypto_fix.ts";
 
 export { bundleBuilderFromSigningConfig } from "npm:@sigstore/sign@5.1.0";

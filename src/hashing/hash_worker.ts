@@ -14,7 +14,12 @@ import {
   hasherFactory,
 } from "./algorithms.ts";
 import { ModelPathError } from "../errors.ts";
-import { hashJobsHere, readBuffers, type WorkerReply, type WorkerRequest } from "./pool.ts";
+import {
+  hashJobsHere,
+  readBuffers,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./worker_protocol.ts";
 
 /** Progress is posted at most once per this many bytes (plus once per batch). */
 const REPORT_BYTES = 64 << 20;

@@ -6,7 +6,7 @@
  */
 
 import * as nodePath from "node:path";
-import { normalizeRelative, realpathLoose, toPosix } from "./paths.ts";
+import { normalizeRelative, toPosix } from "./paths.ts";
 
 /** The four git entries ignored by default. */
 export const GIT_IGNORE_ENTRIES: readonly string[] = [
@@ -33,9 +33,9 @@ export class IgnoreSet {
     this.#entries = kept;
   }
 
-  /** The normalised entries, sorted in the canonical order (for recording, §1.12). */
+  /** The normalised entries, unordered (sort them canonically to record them, §1.12). */
   get entries(): string[] {
-    return [...this.#entries].sort(compareCanonicalPaths);
+    return [...this.#entries];
   }
 
   /** True when the model-relative path `rel` (or one of its parents) is an entry. */
@@ -62,43 +62,4 @@ export function modelRelativeIgnorePaths(modelPath: string, paths: Iterable<stri
     if (normalizeRelative(rel) !== undefined) out.push(rel);
   }
   return out;
-}
-
-/**
- * The CLI's resolution of ignore paths (§1.4): each value is made absolute
- * against the current directory with symlinks resolved (even if it does not
- * exist), and kept, relative to the likewise resolved model path, only when it
- * is inside the model.
- */
-export function cliIgnorePaths(modelPath: string, paths: Iterable<string>): string[] {
-  const root = realpathLoose(modelPath);
-  const out: string[] = [];
-  for (const p of paths) {
-    const rel = nodePath.relative(root, realpathLoose(p));
-    if (rel === "") out.push(".");
-    else if (rel.split(nodePath.sep)[0] !== ".." && !nodePath.isAbsolute(rel)) {
-      out.push(toPosix(rel));
-    }
-  }
-  return out;
-}
-
-/**
- * Canonical order of paths (§1.10): component-wise by Unicode code point,
- * which is code-point order with `/` below every other character. Not
- * JavaScript's default sort, which compares UTF-16 units and puts `a.b`
- * before `a/b`.
- */
-export function compareCanonicalPaths(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a.charCodeAt(i) === b.charCodeAt(i)) continue;
-    return canonicalRank(a, i) - canonicalRank(b, i);
-  }
-  return a.length - b.length;
-}
-
-function canonicalRank(s: string, i: number): number {
-  const cp = s.codePointAt(i)!;
-  return cp === 0x2f ? -1 : cp;
 }

@@ -1,12 +1,11 @@
 /**
  * Path rules of the format: Python-pathlib normalisation of user paths, POSIX
- * item names, the model name (§1.2, §1.5, §1.6), and realpath without
- * requiring the path to exist (the CLI's ignore-path resolution, §1.4).
+ * item names, the model name (§1.2, §1.5, §1.6).
  *
  * @module
  */
 
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 
 const IS_WINDOWS = Deno.build.os === "windows";
@@ -68,28 +67,6 @@ export function resolveAbsolute(p: string): string {
   } catch {
     return abs;
   }
-}
-
-/**
- * Like `realpath`, but for a path that may not exist: the longest existing
- * prefix is resolved and the rest appended (Python's non-strict `resolve()`).
- */
-export function realpathLoose(p: string): string {
-  let head = nodePath.resolve(p);
-  const tail: string[] = [];
-  while (!existsSync(head)) {
-    const parent = nodePath.dirname(head);
-    if (parent === head) break;
-    tail.unshift(nodePath.basename(head));
-    head = parent;
-  }
-  let real = head;
-  try {
-    real = realpathSync(head);
-  } catch {
-    // Unreadable prefix: keep it lexical.
-  }
-  return tail.length === 0 ? real : nodePath.join(real, ...tail);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The fixture models of §9.2 hash to the manifests the Python serializers wrote (§9.3).
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
 import type { Manifest } from "../../src/manifest/manifest.ts";
 import { buildFixture, FIXTURES, tempDir, VECTORS } from "../fixtures.ts";
 

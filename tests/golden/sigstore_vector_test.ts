@@ -11,10 +11,10 @@ import {
   ManifestMismatchError,
   SigstoreError,
 } from "../../src/errors.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
-import { fromBase64, toBase64 } from "../../src/statement/bundle.ts";
-import { PRODUCTION_TUF_URL } from "../../src/sigstore/trust.ts";
-import { VerifyingConfig } from "../../src/verifying/verifying_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
+import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
+import { PRODUCTION_TUF_URL } from "../../src/methods/sigstore/trust.ts";
+import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { type CliResult, runCli } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
 import {

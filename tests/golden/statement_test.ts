@@ -2,10 +2,10 @@
 // models (docs/format.md §2.2, §9.4), and they parse back into the manifest they came from.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { Manifest } from "../../src/manifest/manifest.ts";
-import { Double, printProtoJson, quoteAscii } from "../../src/statement/proto_json.ts";
-import { buildStatement, parseStatement, PAYLOAD_TYPE } from "../../src/statement/statement.ts";
+import { Double, printProtoJson, quoteAscii } from "../../src/format/proto_json.ts";
+import { buildStatement, parseStatement, PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { buildFixture, FIXTURES, tempDir, VECTORS } from "../fixtures.ts";
 
 const GOLDEN = nodePath.join(VECTORS, "fixtures", "signing", "signing", "TestPayload");

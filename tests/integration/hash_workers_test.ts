@@ -3,7 +3,7 @@
 // the narrow permissions of README "Install", and give the serial digest.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { SerialEngine } from "../../src/hashing/engine.ts";
 import { MAIN } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";

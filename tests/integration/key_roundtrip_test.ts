@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, type KeyExportOptions, type KeyObject } from "node:crypto";
 import * as nodePath from "node:path";
 import { KeyError, ManifestMismatchError } from "../../src/errors.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
-import { publicKeyHint } from "../../src/signing/keys.ts";
-import { SigningConfig } from "../../src/signing/signing_config.ts";
-import { fromBase64 } from "../../src/statement/bundle.ts";
-import { pae } from "../../src/statement/dsse.ts";
-import { VerifyingConfig } from "../../src/verifying/verifying_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
+import { publicKeyHint } from "../../src/crypto/ec_keys.ts";
+import { SigningConfig } from "../../src/api/signing_config.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
+import { pae } from "../../src/format/dsse.ts";
+import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { tempDir } from "../fixtures.ts";
 

@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { ConfigError, IdentityError, SigstoreError } from "../../src/errors.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
-import { SigningConfig } from "../../src/signing/signing_config.ts";
-import { fromBase64 } from "../../src/statement/bundle.ts";
-import { buildStatement } from "../../src/statement/statement.ts";
-import { VerifyingConfig } from "../../src/verifying/verifying_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
+import { SigningConfig } from "../../src/api/signing_config.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
+import { buildStatement } from "../../src/format/statement.ts";
+import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import {

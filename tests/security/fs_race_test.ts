@@ -14,7 +14,7 @@ import * as nodePath from "node:path";
 import { ModelPathError } from "../../src/errors.ts";
 import type { HasherFactory } from "../../src/hashing/algorithms.ts";
 import { hashRangeTask } from "../../src/hashing/file_range.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { tempDir } from "../fixtures.ts";
 import {
   RecordingEngine,

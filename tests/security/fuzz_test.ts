@@ -16,19 +16,15 @@ import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import fc from "fast-check";
 import { ModelSigningError } from "../../src/errors.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
-import { EllipticKeySigner } from "../../src/signing/key_signer.ts";
-import { SigningConfig } from "../../src/signing/signing_config.ts";
-import type { BundleVerifier } from "../../src/signing/types.ts";
-import {
-  parseBundle,
-  readDsseBundle,
-  serializeBundle,
-  toBase64,
-} from "../../src/statement/bundle.ts";
-import { CertificateVerifier } from "../../src/verifying/certificate_verifier.ts";
-import { EllipticKeyVerifier } from "../../src/verifying/key_verifier.ts";
-import { verifyModel } from "../../src/verifying/pipeline.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
+import { EllipticKeySigner } from "../../src/methods/key/signer.ts";
+import { SigningConfig } from "../../src/api/signing_config.ts";
+import type { BundleVerifier } from "../../src/format/contracts.ts";
+import { parseBundle, readDsseBundle, serializeBundle } from "../../src/format/bundle.ts";
+import { toBase64 } from "../../src/util/encoding.ts";
+import { CertificateVerifier } from "../../src/methods/certificate/verifier.ts";
+import { EllipticKeyVerifier } from "../../src/methods/key/verifier.ts";
+import { verifyModel } from "../../src/api/pipeline.ts";
 import { VECTORS } from "../fixtures.ts";
 
 const MULTIPLIER = Math.max(1, Number(Deno.env.get("FUZZ_RUNS") ?? "1") || 1);

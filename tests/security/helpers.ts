@@ -10,15 +10,16 @@ import { createHash, generateKeyPairSync, type KeyObject } from "node:crypto";
 import * as nodePath from "node:path";
 import { ModelSigningError } from "../../src/errors.ts";
 import type { HashAlgorithm } from "../../src/hashing/algorithms.ts";
-import { type EngineOptions, type HashJob, SerialEngine } from "../../src/hashing/engine.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
-import { publicKeyHint, signEcdsa } from "../../src/signing/keys.ts";
-import { keyBundle, serializeBundle } from "../../src/statement/bundle.ts";
-import { pae } from "../../src/statement/dsse.ts";
-import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE } from "../../src/statement/statement.ts";
-import type { ExpectedManifest } from "../../src/statement/statement.ts";
-import { EllipticKeyVerifier } from "../../src/verifying/key_verifier.ts";
-import { verifyModel } from "../../src/verifying/pipeline.ts";
+import { SerialEngine } from "../../src/hashing/engine.ts";
+import type { EngineOptions, HashJob } from "../../src/hashing/engine_types.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
+import { publicKeyHint, signEcdsa } from "../../src/crypto/ec_keys.ts";
+import { keyBundle, serializeBundle } from "../../src/format/bundle.ts";
+import { pae } from "../../src/format/dsse.ts";
+import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE } from "../../src/format/statement.ts";
+import type { ExpectedManifest } from "../../src/format/statement.ts";
+import { EllipticKeyVerifier } from "../../src/methods/key/verifier.ts";
+import { verifyModel } from "../../src/api/pipeline.ts";
 
 /** A fresh P-256 key pair for one test file. */
 export function testKey(): { privateKey: KeyObject; publicKey: KeyObject } {

@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { ManifestMismatchError } from "../../src/errors.ts";
-import { EllipticKeySigner } from "../../src/signing/key_signer.ts";
-import { SigningConfig } from "../../src/signing/signing_config.ts";
-import { EllipticKeyVerifier } from "../../src/verifying/key_verifier.ts";
-import { verifyModel } from "../../src/verifying/pipeline.ts";
+import { EllipticKeySigner } from "../../src/methods/key/signer.ts";
+import { SigningConfig } from "../../src/api/signing_config.ts";
+import { EllipticKeyVerifier } from "../../src/methods/key/verifier.ts";
+import { verifyModel } from "../../src/api/pipeline.ts";
 import { tempDir } from "../fixtures.ts";
 import { rejection } from "./helpers.ts";
 

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { OutputError } from "../../src/errors.ts";
-import { writeFileAtomic } from "../../src/signing/atomic_write.ts";
-import { SigningConfig } from "../../src/signing/signing_config.ts";
+import { writeFileAtomic } from "../../src/api/atomic_write.ts";
+import { SigningConfig } from "../../src/api/signing_config.ts";
 import { ROOT as REPO, runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { rejection } from "./helpers.ts";
@@ -115,7 +115,7 @@ Deno.test("SIGINT during the signature write: the file is complete, nothing else
   Deno.writeTextFileSync(
     script,
     `import { writeFileAtomic } from ${
-      JSON.stringify(nodePath.join(REPO, "src/signing/atomic_write.ts"))
+      JSON.stringify(nodePath.join(REPO, "src/api/atomic_write.ts"))
     };
 const sync = Deno.FsFile.prototype.syncSync;
 Deno.FsFile.prototype.syncSync = function () {

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { createPublicKey, X509Certificate } from "node:crypto";
 import * as nodePath from "node:path";
-import { verifyEcdsa } from "../../src/signing/keys.ts";
-import { fromBase64 } from "../../src/statement/bundle.ts";
-import { legacyPae, pae, pythonBytesRepr } from "../../src/statement/dsse.ts";
-import { PAYLOAD_TYPE } from "../../src/statement/statement.ts";
+import { verifyEcdsa } from "../../src/crypto/ec_keys.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
+import { legacyPae, pae, pythonBytesRepr } from "../../src/format/dsse.ts";
+import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { VECTORS } from "../fixtures.ts";
 

@@ -5,15 +5,16 @@ import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../../src/errors.ts";
 import { HASH_ALGORITHMS, hasherFactory } from "../../src/hashing/algorithms.ts";
-import { type HashJob, SerialEngine } from "../../src/hashing/engine.ts";
+import { SerialEngine } from "../../src/hashing/engine.ts";
+import type { HashJob } from "../../src/hashing/engine_types.ts";
 import {
   allocReadBuffer,
   hashRangeTask,
   hashRangeTaskOverlapped,
 } from "../../src/hashing/file_range.ts";
-import { toHex } from "../../src/hashing/hex.ts";
+import { toHex } from "../../src/util/encoding.ts";
 import { type PoolOptions, WorkerPoolEngine } from "../../src/hashing/pool.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { tempDir } from "../fixtures.ts";
 
 /** Deterministic PRNG (mulberry32) so a failing tree can be rebuilt from its seed. */

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../../src/errors.ts";
-import { HashingConfig } from "../../src/manifest/hashing_config.ts";
+import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { itemName } from "../../src/manifest/manifest.ts";
 import { modelName } from "../../src/hashing/paths.ts";
 import { tempDir } from "../fixtures.ts";

@@ -1,7 +1,7 @@
 // JSON requests of the identity-token sources: bounded in time, bodies never quoted in errors.
 import assert from "node:assert/strict";
 import { SigstoreError } from "../../src/errors.ts";
-import { requestJson } from "../../src/sigstore/http_json.ts";
+import { requestJson } from "../../src/methods/sigstore/http_json.ts";
 
 /** Serves one fixed response on 127.0.0.1 for the duration of `use`. */
 async function withServer(response: () => Response, use: (url: string) => Promise<void>) {

@@ -3,7 +3,10 @@
 // interactive login against the fake OIDC provider.
 import assert from "node:assert/strict";
 import { SigstoreError } from "../../src/errors.ts";
-import { getIdentityToken, type IdentityTokenOptions } from "../../src/sigstore/identity_token.ts";
+import {
+  getIdentityToken,
+  type IdentityTokenOptions,
+} from "../../src/methods/sigstore/identity_token.ts";
 import { browse, startFakeProvider } from "../fake_oidc_provider.ts";
 
 const NO_ISSUER = "http://127.0.0.1:1/auth";

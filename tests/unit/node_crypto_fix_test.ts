@@ -1,4 +1,4 @@
-// The Deno fix for node:crypto's default digest (src/sigstore/node_crypto_fix.ts) is in place once
+// The Deno fix for node:crypto's default digest (src/deps/node_crypto_fix.ts) is in place once
 // the Sigstore packages are loaded, and gives Node's semantics: a `null` digest means SHA-256 for EC
 // and RSA keys, and stays `null` for Ed25519.
 import assert from "node:assert/strict";

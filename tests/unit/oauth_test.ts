@@ -8,7 +8,7 @@ import {
   oauthLogin,
   type OAuthLoginOptions,
   OOB_REDIRECT_URI,
-} from "../../src/sigstore/oauth.ts";
+} from "../../src/methods/sigstore/oauth.ts";
 import { browse, type FakeProvider, startFakeProvider } from "../fake_oidc_provider.ts";
 
 /** Keeps every line the flow writes for the user. */
@@ -262,7 +262,7 @@ async function openWithFakeXdgOpen(script: string, permissions: string[]) {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/xdg-open`, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
-    const module = new URL("../../src/sigstore/oauth.ts", import.meta.url).href;
+    const module = new URL("../../src/methods/sigstore/oauth.ts", import.meta.url).href;
     const code = `import { openInBrowser } from ${JSON.stringify(module)};
       try { await openInBrowser("https://issuer/authorize?a=1&b=2"); console.log("opened"); }
       catch (e) { console.log("failed: " + e.message); }`;
@@ -299,7 +299,7 @@ Deno.test("OAuth: out-of-band flow with the default terminal I/O: URL on stderr,
   await using provider = startFakeProvider();
   const dir = await Deno.makeTempDir();
   try {
-    const module = new URL("../../src/sigstore/oauth.ts", import.meta.url).href;
+    const module = new URL("../../src/methods/sigstore/oauth.ts", import.meta.url).href;
     await Deno.writeTextFile(
       `${dir}/login.ts`,
       `import { oauthLogin } from ${JSON.stringify(module)};

@@ -1,6 +1,6 @@
 // Canonical order of §1.10, which JavaScript's default sort gets wrong.
 import assert from "node:assert/strict";
-import { compareCanonicalPaths } from "../../src/hashing/ignore.ts";
+import { compareCanonicalPaths } from "../../src/manifest/order.ts";
 import { compareItems, type ManifestItem } from "../../src/manifest/manifest.ts";
 
 Deno.test("paths sort component-wise by code point, as Python does", () => {

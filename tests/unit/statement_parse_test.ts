@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as nodePath from "node:path";
 import { PayloadError } from "../../src/errors.ts";
-import { fromBase64 } from "../../src/statement/bundle.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
 import {
   LEGACY_PREDICATE_TYPE,
   parseStatement,
   PAYLOAD_TYPE,
   PREDICATE_TYPE,
   STATEMENT_TYPE,
-} from "../../src/statement/statement.ts";
+} from "../../src/format/statement.ts";
 import { VECTORS } from "../fixtures.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");

@@ -1,0 +1,324 @@
+/**
+ * The hashing configuration (Python `model_signing.hashing.Config`, §8):
+ * which files make up the model and how they become a {@linkcode Manifest}.
+ *
+ * @example
+ * ```ts
+ * import { HashingConfig } from "./hashing_config.ts";
+ * const manifest = await new HashingConfig()
+ *   .setIgnoredPaths({ paths: ["README.md"] })
+ *   .useShardSerialization({ shardSize: 1 << 30 })
+ *   .hash("path/to/model");
+ * console.log(manifest.rootDigestString());
+ * ```
+ *
+ * @module
+ */
+
+import { ConfigError, ModelPathError } from "../errors.ts";
+import { type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
+import { createEngine } from "../hashing/engine.ts";
+import type { HashEngine, HashJob } from "../hashing/engine_types.ts";
+import { DEFAULT_CHUNK_SIZE } from "../hashing/file_range.ts";
+import { GIT_IGNORE_ENTRIES, IgnoreSet, modelRelativeIgnorePaths } from "../hashing/ignore.ts";
+import { modelName } from "../hashing/paths.ts";
+import { assertUnchanged, type ModelFile, statNamedFiles, walkModel } from "../hashing/walk.ts";
+import {
+  Manifest,
+  type ManifestItem,
+  resourceAlgorithm,
+  type Serialization,
+} from "../manifest/manifest.ts";
+import { compareCanonicalPaths } from "../manifest/order.ts";
+
+/** Default shard size of the `shards` method: 10^9 bytes (not 2^30), as in Python. */
+export const DEFAULT_SHARD_SIZE = 1_000_000_000;
+
+/** Options of {@linkcode HashingConfig.useFileSerialization}. */
+export interface FileSerializationOptions {
+  /** `sha256` (default), `blake2b` (alias `blake2`) or `blake3`. */
+  hashingAlgorithm?: HashAlgorithm | "blake2";
+  /** Read size in bytes; never changes a digest. Default 1 MiB. */
+  chunkSize?: number;
+  /** Parallel workers; `undefined` lets the engine choose. */
+  maxWorkers?: number;
+  /** Extra model-relative paths recorded as ignored (they are not excluded by this option). */
+  ignorePaths?: readonly string[];
+}
+
+/** Options of {@linkcode HashingConfig.useShardSerialization}. */
+export interface ShardSerializationOptions extends FileSerializationOptions {
+  /** Shard size in bytes, > 0. Default 10^9. */
+  shardSize?: number;
+}
+
+/** Progress of a hashing run. */
+export interface HashProgress {
+  /** Bytes hashed so far. */
+  readonly bytesDone: number;
+  /** Bytes to hash in all. */
+  readonly bytesTotal: number;
+}
+
+/** Options of {@linkcode HashingConfig.hash}. */
+export interface HashOptions {
+  /**
+   * Hash only these model-relative files instead of walking the model (each is
+   * still checked against the ignore and symlink rules).
+   */
+  filesToHash?: Iterable<string>;
+  /** Receives progress after each hashed range (overrides {@linkcode HashingConfig.setProgressHandler}). */
+  onProgress?: (progress: HashProgress) => void;
+}
+
+/** The hashing method and its parameters. */
+export type HashingMethod =
+  | { kind: "files"; algorithm: HashAlgorithm }
+  | { kind: "shards"; algorithm: HashAlgorithm; shardSize: number };
+
+/** Checks a shard size: a positive safe integer. */
+export function checkShardSize(size: number): number {
+  if (!Number.isSafeInteger(size) || size <= 0) {
+    throw new ConfigError(
+      "shard-size",
+      `Invalid shard size ${size}: it must be a positive integer.`,
+    );
+  }
+  return size;
+}
+
+/**
+ * Which files form the model and how they are hashed. Every setter returns
+ * the object itself so calls chain. Defaults: files method, SHA-256, git
+ * entries ignored, symlinks refused.
+ */
+export class HashingConfig {
+  #method: HashingMethod = { kind: "files", algorithm: "sha256" };
+  #chunkSize = DEFAULT_CHUNK_SIZE;
+  #maxWorkers: number | undefined;
+  #extraRecorded: string[] = [];
+  #ignored: string[] = [];
+  #ignoreGit = true;
+  #allowSymlinks = false;
+  #engine: HashEngine | undefined;
+  #onWarning: ((message: string) => void) | undefined;
+  #onProgress: ((progress: HashProgress) => void) | undefined;
+
+  /** Use the `files` method: one item per file (§1.8). */
+  useFileSerialization(options: FileSerializationOptions = {}): this {
+    this.#method = {
+      kind: "files",
+      algorithm: parseHashAlgorithm(options.hashingAlgorithm ?? "sha256"),
+    };
+    this.#setCommon(options);
+    return this;
+  }
+
+  /**
+   * Use the `shards` method: one item per `shardSize` bytes of each file
+   * (§1.9). With BLAKE3 this falls back to the `files` method, as in Python.
+   */
+  useShardSerialization(options: ShardSerializationOptions = {}): this {
+    const algorithm = parseHashAlgorithm(options.hashingAlgorithm ?? "sha256");
+    const shardSize = checkShardSize(options.shardSize ?? DEFAULT_SHARD_SIZE);
+    this.#method = algorithm === "blake3"
+      ? { kind: "files", algorithm }
+      : { kind: "shards", algorithm, shardSize };
+    this.#setCommon(options);
+    return this;
+  }
+
+  #setCommon(options: FileSerializationOptions): void {
+    const chunk = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isSafeInteger(chunk) || chunk < 0) {
+      throw new ConfigError(
+        "chunk-size",
+        `Invalid chunk size ${chunk}: it must be a non-negative integer.`,
+      );
+    }
+    // 0 means "whole file at once" in Python; digests are the same, so keep a bounded buffer.
+    this.#chunkSize = chunk || DEFAULT_CHUNK_SIZE;
+    if (
+      options.maxWorkers !== undefined &&
+      !(Number.isSafeInteger(options.maxWorkers) && options.maxWorkers > 0)
+    ) {
+      throw new ConfigError(
+        "workers",
+        `Invalid worker count ${options.maxWorkers}: it must be a positive integer.`,
+      );
+    }
+    this.#maxWorkers = options.maxWorkers;
+    this.#extraRecorded = [...(options.ignorePaths ?? [])];
+  }
+
+  /**
+   * Replaces the ignored paths. Paths are relative to the model (an absolute
+   * path counts when it lies inside the absolute model path).
+   */
+  setIgnoredPaths(options: { paths: Iterable<string>; ignoreGitPaths?: boolean }): this {
+    this.#ignored = [...options.paths];
+    this.#ignoreGit = options.ignoreGitPaths ?? true;
+    return this;
+  }
+
+  /** Adds model-relative ignored paths (e.g. those recorded in a signature). Not fluent. */
+  addIgnoredPaths(paths: Iterable<string>): void {
+    this.#ignored.push(...paths);
+  }
+
+  /** Allow symlinks to files (hashed through the target, named by the link). Authoritative. */
+  setAllowSymlinks(allow: boolean): this {
+    this.#allowSymlinks = allow;
+    return this;
+  }
+
+  /** Use a specific hash engine (e.g. a worker pool); digests never depend on it. */
+  setEngine(engine: HashEngine): this {
+    this.#engine = engine;
+    return this;
+  }
+
+  /** Receive non-fatal notices, such as a symlink pointing outside the model. */
+  setWarningHandler(handler: (message: string) => void): this {
+    this.#onWarning = handler;
+    return this;
+  }
+
+  /** Receive progress of every hashing run of this configuration (also when signing or verifying). */
+  setProgressHandler(handler: ((progress: HashProgress) => void) | undefined): this {
+    this.#onProgress = handler;
+    return this;
+  }
+
+  /** An independent copy: later changes to either do not affect the other. */
+  clone(): HashingConfig {
+    const c = new HashingConfig();
+    c.#method = this.#method;
+    c.#chunkSize = this.#chunkSize;
+    c.#maxWorkers = this.#maxWorkers;
+    c.#extraRecorded = [...this.#extraRecorded];
+    c.#ignored = [...this.#ignored];
+    c.#ignoreGit = this.#ignoreGit;
+    c.#allowSymlinks = this.#allowSymlinks;
+    c.#engine = this.#engine;
+    c.#onWarning = this.#onWarning;
+    c.#onProgress = this.#onProgress;
+    return c;
+  }
+
+  /** The worker count requested with `maxWorkers`, if any. */
+  get maxWorkers(): number | undefined {
+    return this.#maxWorkers;
+  }
+
+  /** The serialization this configuration records, before ignore paths are known. */
+  get method(): Readonly<HashingMethod> {
+    return this.#method;
+  }
+
+  #ignoreSet(modelPath: string): IgnoreSet {
+    const entries = modelRelativeIgnorePaths(modelPath, this.#ignored);
+    if (this.#ignoreGit) entries.push(...GIT_IGNORE_ENTRIES);
+    return new IgnoreSet(entries);
+  }
+
+  /**
+   * Hashes the model at `modelPath` into a manifest.
+   *
+   * @throws {ModelPathError} for unusable paths (§1.3) and unreadable files.
+   */
+  async hash(modelPath: string, options: HashOptions = {}): Promise<Manifest> {
+    const ignore = this.#ignoreSet(modelPath);
+    const walk = { ignore, allowSymlinks: this.#allowSymlinks, onWarning: this.#onWarning };
+    const files = options.filesToHash
+      ? statNamedFiles(modelPath, options.filesToHash, walk)
+      : walkModel(modelPath, walk);
+    const serialization = this.#serialization(ignore);
+    const algorithm = resourceAlgorithm(serialization);
+    const jobs = this.#jobs(files);
+    const bytesTotal = jobs.reduce((n, j) => n + (j.end - j.start), 0);
+    let bytesDone = 0;
+    const onProgress = options.onProgress ?? this.#onProgress;
+    const engine = this.#engine ?? createEngine({ workers: this.#maxWorkers });
+    const digests = await engine.hashAll(jobs, this.#method.algorithm, {
+      chunkSize: this.#chunkSize,
+      onBytes: onProgress && ((n) => onProgress({ bytesDone: bytesDone += n, bytesTotal })),
+    });
+    assertUnchanged(modelPath, files);
+    const items: ManifestItem[] = jobs.map((job, i) => ({
+      path: job.name,
+      range: this.#method.kind === "shards" ? { start: job.start, end: job.end } : undefined,
+      algorithm,
+      digest: digests[i],
+    }));
+    return new Manifest(modelName(modelPath), items, serialization);
+  }
+
+  #jobs(files: ModelFile[]): (HashJob & { name: string })[] {
+    const method = this.#method;
+    if (method.kind === "files") {
+      return files.map((f) => ({
+        name: f.name,
+        path: f.path,
+        start: 0,
+        end: f.size,
+        fileSize: f.size,
+      }));
+    }
+    const jobs: (HashJob & { name: string })[] = [];
+    for (const f of files) {
+      if (f.name.includes(":")) {
+        throw new ModelPathError(
+          f.path,
+          `Cannot use '${f.path}' with the shards method: its name contains ':', which shard names use as a separator.`,
+        );
+      }
+      for (let start = 0; start < f.size; start += method.shardSize) {
+        const end = Math.min(start + method.shardSize, f.size);
+        jobs.push({ name: f.name, path: f.path, start, end, fileSize: f.size });
+      }
+    }
+    return jobs;
+  }
+
+  #serialization(ignore: IgnoreSet): Serialization {
+    const ignorePaths = new IgnoreSet([...ignore.entries, ...this.#extraRecorded]).entries
+      .sort(compareCanonicalPaths);
+    const m = this.#method;
+    if (m.kind === "files") {
+      return {
+        method: "files",
+        hashType: m.algorithm,
+        allowSymlinks: this.#allowSymlinks,
+        ignorePaths,
+      };
+    }
+    return {
+      method: "shards",
+      hashType: m.algorithm as "sha256" | "blake2b",
+      shardSize: m.shardSize,
+      allowSymlinks: this.#allowSymlinks,
+      ignorePaths,
+    };
+  }
+}
+
+/** Hashes a model with the default configuration (files, SHA-256, git entries ignored). */
+export function hash(modelPath: string): Promise<Manifest> {
+  return new HashingConfig().hash(modelPath);
+}
+
+/**
+ * Refuses an empty manifest: signing or digesting a model with no content
+ * proves nothing (the OMS specification requires at least one resource).
+ *
+ * @throws {ModelPathError}
+ */
+export function assertNotEmpty(manifest: Manifest, modelPath: string): void {
+  if (manifest.items.length === 0) {
+    throw new ModelPathError(
+      modelPath,
+      `Model '${modelPath}' has no content to hash: it is empty, or every file is ignored.`,
+    );
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The signing configuration (Python `model_signing.signing.Config`, §8):
+ * which method signs and how the model is hashed.
+ *
+ * @example
+ * ```ts
+ * import { SigningConfig } from "./signing_config.ts";
+ * await new SigningConfig()
+ *   .useEllipticKeySigner({ privateKey: "key.pem" })
+ *   .sign("path/to/model", "model.sig");
+ * ```
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import { serializeBundle } from "../format/bundle.ts";
+import { buildStatement } from "../format/statement.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { EllipticKeySigner } from "../methods/key/signer.ts";
+import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
+import type { PayloadSigner } from "../format/contracts.ts";
+
+/** Which signer, and how the model is hashed. Setters chain. */
+export class SigningConfig {
+  #hashing: HashingConfig = new HashingConfig();
+  #signer: PayloadSigner | undefined;
+
+  /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
+  setHashingConfig(config: HashingConfig): this {
+    this.#hashing = config;
+    return this;
+  }
+
+  /** Sign with any {@linkcode PayloadSigner}. */
+  useSigner(signer: PayloadSigner): this {
+    this.#signer = signer;
+    return this;
+  }
+
+  /**
+   * Sign with an EC private key (PEM, SEC1 or PKCS#8, optionally encrypted).
+   * The key is loaded and checked now.
+   *
+   * @throws {KeyError}
+   */
+  useEllipticKeySigner(options: { privateKey: string; password?: string }): this {
+    return this.useSigner(EllipticKeySigner.fromFile(options.privateKey, options.password));
+  }
+
+  /**
+   * Sign with a private key and its certificate; `certificateChain` files are
+   * included in the signature after the signing certificate. Asynchronous
+   * because the X.509 library is loaded only here: it costs ~130 ms of
+   * start-up that the key and Sigstore methods must not pay.
+   *
+   * @throws {KeyError | CertificateError}
+   */
+  async useCertificateSigner(options: {
+    privateKey: string;
+    signingCertificate: string;
+    certificateChain?: readonly string[];
+    password?: string;
+  }): Promise<this> {
+    const { CertificateSigner } = await import("../methods/certificate/signer.ts");
+    return this.useSigner(CertificateSigner.fromFiles(options));
+  }
+
+  /**
+   * Sign with Sigstore keyless signing (the default method of the Python
+   * tool): an OIDC identity token from `identityToken`, else ambient CI
+   * credentials when `useAmbientCredentials`, else an interactive login. The
+   * instance is staging if `useStaging`, else the one `trustConfig`
+   * describes, else production. The instance's configuration is read and
+   * checked now, so that a wrong one fails before the model is hashed; the
+   * token is obtained only when signing, after hashing, so that it is still
+   * fresh for Fulcio. Asynchronous because the Sigstore packages load here.
+   *
+   * @throws {ConfigError} for an unreadable or invalid trust config.
+   */
+  async useSigstoreSigner(options: SigstoreSignerOptions = {}): Promise<this> {
+    const { SigstoreSigner } = await import("../methods/sigstore/signer.ts");
+    return this.useSigner(new SigstoreSigner(options));
+  }
+
+  /**
+   * Hashes the model, signs the statement and writes the signature to
+   * `signaturePath` atomically. The library does not leave the signature
+   * file out of the hashing by itself: add it to the hashing config's ignored
+   * paths when it lies inside the model (the CLI does).
+   *
+   * @returns the signed manifest.
+   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   */
+  async sign(modelPath: string, signaturePath: string): Promise<Manifest> {
+    if (!this.#signer) {
+      throw new ConfigError("signer", "Attempting to sign with no configured signer");
+    }
+    const manifest = await this.#hashing.hash(modelPath);
+    assertNotEmpty(manifest, modelPath);
+    const bundle = await this.#signer.sign(buildStatement(manifest));
+    writeFileAtomic(signaturePath, serializeBundle(bundle));
+    return manifest;
+  }
+}

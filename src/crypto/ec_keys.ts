@@ -1,0 +1,141 @@
+/**
+ * Elliptic-curve keys (docs/format.md §3, §4.2): PEM loading with text before the
+ * block, SEC1 or PKCS#8, encrypted with a password; the curve's hash; DER
+ * ECDSA signatures; and the public-key hint recorded in key bundles.
+ *
+ * @module
+ */
+
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
+import { readFileSync } from "node:fs";
+import { KeyError } from "../errors.ts";
+import { toBase64 } from "../util/encoding.ts";
+import { fsErrorReason } from "../util/fs_errors.ts";
+
+/** Hash used with each accepted curve (OpenSSL curve names as node:crypto reports them). */
+const CURVE_HASH: Readonly<Record<string, "sha256" | "sha384" | "sha512">> = {
+  prime256v1: "sha256",
+  secp384r1: "sha384",
+  secp521r1: "sha512",
+};
+
+/** Hash names of the accepted curves. */
+export type CurveHash = "sha256" | "sha384" | "sha512";
+
+/**
+ * The hash the format pairs with `key`'s curve: P-256 → SHA-256, P-384 →
+ * SHA-384, P-521 → SHA-512.
+ *
+ * @throws {KeyError} for a key that is not EC, or an EC key on another curve.
+ */
+export function curveHash(key: KeyObject, path?: string): CurveHash {
+  if (key.asymmetricKeyType !== "ec") {
+    throw new KeyError("Only elliptic curve keys are supported", path);
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve ?? "unknown";
+  const hash = CURVE_HASH[curve];
+  if (!hash) throw new KeyError(`Unsupported key for curve '${curve}'`, path);
+  return hash;
+}
+
+function readKeyFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new KeyError(`Cannot read ${what} '${path}': ${fsErrorReason(e)}`, path, { cause: e });
+  }
+}
+
+/**
+ * Loads a PEM private key (SEC1 or PKCS#8, optionally encrypted, text before
+ * the block allowed) and checks it is EC on P-256, P-384 or P-521. The
+ * password is never included in any message.
+ *
+ * @throws {KeyError}
+ */
+export function loadPrivateKey(path: string, password?: string): KeyObject {
+  const pem = readKeyFile(path, "private key");
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: "pem", passphrase: password });
+  } catch (e) {
+    const encrypted = /ENCRYPTED/.test(pem);
+    const reason = encrypted
+      ? password === undefined
+        ? "it is encrypted; give its password"
+        : "wrong password, or a damaged key"
+      : "not a PEM private key";
+    throw new KeyError(`Cannot load private key '${path}': ${reason}`, path, { cause: e });
+  }
+  curveHash(key, path);
+  return key;
+}
+
+/**
+ * Loads a PEM public key (SubjectPublicKeyInfo, text before the block
+ * allowed) and checks it is EC on an accepted curve.
+ *
+ * @throws {KeyError}
+ */
+export function loadPublicKey(path: string): KeyObject {
+  const pem = readKeyFile(path, "public key");
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: "pem" });
+  } catch (e) {
+    throw new KeyError(`Cannot load public key '${path}': not a PEM public key`, path, {
+      cause: e,
+    });
+  }
+  curveHash(key, path);
+  return key;
+}
+
+/** The public half of a key (Deno's `createPublicKey` refuses a public `KeyObject`). */
+export function publicKeyOf(key: KeyObject): KeyObject {
+  return key.type === "public" ? key : createPublicKey(key);
+}
+
+/** The canonical PEM text of a public key: 64-column base64 lines, final newline. */
+export function canonicalPublicKeyPem(key: KeyObject): string {
+  const der = publicKeyOf(key).export({ type: "spki", format: "der" });
+  const lines = toBase64(der).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
+}
+
+/** The key hint of §4.2: lowercase hex SHA-256 of the canonical PEM text. */
+export function publicKeyHint(key: KeyObject): string {
+  return createHash("sha256").update(canonicalPublicKeyPem(key)).digest("hex");
+}
+
+/** ECDSA-signs `data` with the curve's hash; DER signature. */
+export function signEcdsa(key: KeyObject, data: Uint8Array): Uint8Array {
+  return new Uint8Array(nodeSign(curveHash(key), data, { key, dsaEncoding: "der" }));
+}
+
+/** Verifies a DER ECDSA signature over `data` with `hash` (the curve's, unless a legacy rule says otherwise). */
+export function verifyEcdsa(
+  key: KeyObject,
+  data: Uint8Array,
+  signature: Uint8Array,
+  hash: CurveHash,
+): boolean {
+  try {
+    return nodeVerify(hash, data, { key, dsaEncoding: "der" }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** True when two keys (private or public) have the same public key. */
+export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
+  const spki = (k: KeyObject) => publicKeyOf(k).export({ type: "spki", format: "der" });
+  return spki(a).equals(spki(b));
+}

@@ -1,0 +1,251 @@
+/**
+ * The signature file: a Sigstore bundle v0.3 holding a DSSE envelope
+ * (docs/format.md §4). Writers emit exactly the Python templates (§4.2, §4.3);
+ * the reader accepts every variant Python wrote (§4.5) and checks each field
+ * it uses, naming the field when one is wrong.
+ *
+ * @module
+ */
+
+import { BundleFormatError } from "../errors.ts";
+import type { BundleJson } from "./contracts.ts";
+import { PAYLOAD_TYPE } from "./statement.ts";
+import { fromBase64, toBase64 } from "../util/encoding.ts";
+import { isJsonObject } from "../util/json.ts";
+import { findDuplicateKey } from "./strict_json.ts";
+
+/** The one media type key and certificate bundles carry. */
+export const BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/** Largest signature file read: far above any real bundle, small enough to never exhaust memory. */
+export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+
+function envelope(payload: Uint8Array, signature: Uint8Array): BundleJson {
+  return {
+    payload: toBase64(payload),
+    payloadType: PAYLOAD_TYPE,
+    signatures: [{ sig: toBase64(signature), keyid: "" }],
+  };
+}
+
+/** The key-method bundle (§4.2). */
+export function keyBundle(payload: Uint8Array, signature: Uint8Array, hint: string): BundleJson {
+  return {
+    mediaType: BUNDLE_MEDIA_TYPE,
+    verificationMaterial: { publicKey: { hint }, tlogEntries: [] },
+    dsseEnvelope: envelope(payload, signature),
+  };
+}
+
+/** The certificate-method bundle (§4.3): leaf first, then the given chain as is. */
+export function certificateBundle(
+  payload: Uint8Array,
+  signature: Uint8Array,
+  certificatesDer: readonly Uint8Array[],
+): BundleJson {
+  return {
+    mediaType: BUNDLE_MEDIA_TYPE,
+    verificationMaterial: {
+      x509CertificateChain: {
+        certificates: certificatesDer.map((c) => ({ rawBytes: toBase64(c) })),
+      },
+      tlogEntries: [],
+    },
+    dsseEnvelope: envelope(payload, signature),
+  };
+}
+
+/** Serialises a bundle as the Python tool writes it: compact JSON, no trailing newline. */
+export function serializeBundle(bundle: BundleJson): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(bundle));
+}
+
+/** Reads an object member, failing with the field's path. */
+export function objectAt(
+  obj: Record<string, unknown>,
+  key: string,
+  where: string,
+): Record<string, unknown> {
+  const v = obj[key];
+  if (!isJsonObject(v)) {
+    throw new BundleFormatError(
+      `${where}.${key}`,
+      `Invalid signature: '${where}.${key}' is missing or not an object.`,
+    );
+  }
+  return v;
+}
+
+/** Reads a string member, failing with the field's path. */
+export function stringAt(obj: Record<string, unknown>, key: string, where: string): string {
+  const v = obj[key];
+  if (typeof v !== "string") {
+    throw new BundleFormatError(
+      `${where}.${key}`,
+      `Invalid signature: '${where}.${key}' is missing or not a string.`,
+    );
+  }
+  return v;
+}
+
+/** Reads a base64 member, failing with the field's path. */
+export function bytesAt(obj: Record<string, unknown>, key: string, where: string): Uint8Array {
+  const bytes = fromBase64(stringAt(obj, key, where));
+  if (!bytes) {
+    throw new BundleFormatError(
+      `${where}.${key}`,
+      `Invalid signature: '${where}.${key}' is not valid base64.`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Refuses a signature file larger than {@linkcode MAX_BUNDLE_BYTES}.
+ *
+ * @throws {BundleFormatError}
+ */
+export function checkBundleSize(size: number, path: string): void {
+  if (size > MAX_BUNDLE_BYTES) {
+    throw new BundleFormatError(
+      "",
+      `Signature '${path}' is ${size} bytes; more than ${MAX_BUNDLE_BYTES} is not a signature.`,
+    );
+  }
+}
+
+/**
+ * Parses signature file bytes into a bundle object: UTF-8 JSON, one object,
+ * no key twice in an object, at most {@linkcode MAX_BUNDLE_BYTES}.
+ *
+ * @throws {BundleFormatError}
+ */
+export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
+  checkBundleSize(bytes.length, path);
+  let value: unknown;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    value = JSON.parse(text);
+  } catch (e) {
+    // The parser's own message quotes the input; the file may be a key given by mistake.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
+    throw new BundleFormatError(
+      "",
+      `Signature '${path}' is not valid JSON${at ? ` (error at character ${at})` : ""}.`,
+    );
+  }
+  if (!isJsonObject(value)) {
+    throw new BundleFormatError("", `Signature '${path}' is not a JSON object.`);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new BundleFormatError(
+      duplicate,
+      `Invalid signature: the key '${duplicate}' appears twice in '${path}'.`,
+    );
+  }
+  return value;
+}
+
+/** The parts of a key or certificate bundle the verifiers use. */
+export interface DsseBundle {
+  /** Verification material: exactly one of these is present. */
+  readonly material:
+    | { readonly kind: "publicKey"; readonly hint: string | undefined }
+    | { readonly kind: "x509CertificateChain"; readonly certificates: readonly Uint8Array[] }
+    | { readonly kind: "certificate"; readonly certificate: Uint8Array };
+  /** DSSE payload type. */
+  readonly payloadType: string;
+  /** DSSE payload bytes. */
+  readonly payload: Uint8Array;
+  /** The first signature (the only one checked, §3). */
+  readonly signature: Uint8Array;
+}
+
+/**
+ * Reads a key or certificate bundle (§4.5): requires the v0.3 media type and
+ * a DSSE envelope with at least one signature; accepts `keyid`
+ * absent/null/"", missing `tlogEntries`, both public-key forms and unknown
+ * extra members.
+ *
+ * @throws {BundleFormatError}
+ */
+export function readDsseBundle(bundle: BundleJson): DsseBundle {
+  const mediaType = bundle.mediaType;
+  if (mediaType !== BUNDLE_MEDIA_TYPE) {
+    throw new BundleFormatError(
+      "mediaType",
+      `Invalid sigstore bundle, got media type ${
+        String(mediaType)
+      } but expected ${BUNDLE_MEDIA_TYPE}`,
+    );
+  }
+  const vm = objectAt(bundle, "verificationMaterial", "bundle");
+  const kinds = ["publicKey", "x509CertificateChain", "certificate"].filter((k) =>
+    k in vm && vm[k] != null
+  );
+  if (kinds.length !== 1) {
+    throw new BundleFormatError(
+      "verificationMaterial",
+      "Invalid signature: the verification material must hold exactly one of publicKey, x509CertificateChain, certificate.",
+    );
+  }
+  let material: DsseBundle["material"];
+  const where = "verificationMaterial";
+  if (kinds[0] === "publicKey") {
+    const pk = objectAt(vm, "publicKey", where);
+    const hint = pk.hint;
+    if (hint != null && typeof hint !== "string") {
+      throw new BundleFormatError(
+        `${where}.publicKey.hint`,
+        "Invalid signature: 'verificationMaterial.publicKey.hint' is not a string.",
+      );
+    }
+    material = { kind: "publicKey", hint: hint || undefined };
+  } else if (kinds[0] === "x509CertificateChain") {
+    const chain = objectAt(vm, "x509CertificateChain", where);
+    const certs = chain.certificates;
+    if (!Array.isArray(certs) || certs.length === 0) {
+      throw new BundleFormatError(
+        `${where}.x509CertificateChain.certificates`,
+        "Invalid signature: the certificate chain is empty.",
+      );
+    }
+    material = {
+      kind: "x509CertificateChain",
+      certificates: certs.map((c, i) => {
+        const at = `${where}.x509CertificateChain.certificates[${i}]`;
+        if (!isJsonObject(c)) {
+          throw new BundleFormatError(at, `Invalid signature: '${at}' is not an object.`);
+        }
+        return bytesAt(c, "rawBytes", at);
+      }),
+    };
+  } else {
+    material = {
+      kind: "certificate",
+      certificate: bytesAt(objectAt(vm, "certificate", where), "rawBytes", `${where}.certificate`),
+    };
+  }
+  if ("messageSignature" in bundle) {
+    throw new BundleFormatError(
+      "messageSignature",
+      "Invalid signature: expected a DSSE envelope, found a message signature.",
+    );
+  }
+  const env = objectAt(bundle, "dsseEnvelope", "bundle");
+  const signatures = env.signatures;
+  if (!Array.isArray(signatures) || signatures.length === 0 || !isJsonObject(signatures[0])) {
+    throw new BundleFormatError(
+      "dsseEnvelope.signatures",
+      "Invalid signature: the DSSE envelope has no signature.",
+    );
+  }
+  return {
+    material,
+    payloadType: stringAt(env, "payloadType", "dsseEnvelope"),
+    payload: bytesAt(env, "payload", "dsseEnvelope"),
+    signature: bytesAt(signatures[0], "sig", "dsseEnvelope.signatures[0]"),
+  };
+}

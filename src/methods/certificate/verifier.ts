@@ -1,0 +1,94 @@
+/**
+ * The `certificate` method's verifier (docs/format.md §5.3): the bundle's chain
+ * must lead to a trusted self-signed CA (validated at the leaf's notBefore),
+ * the leaf must be allowed to sign, and its key must have signed the DSSE
+ * PAE (0.2.0 fallback: legacy PAE with SHA-256 whatever the curve).
+ *
+ * @module
+ */
+
+import { CertificateError, SignatureError } from "../../errors.ts";
+import { curveHash, verifyEcdsa } from "../../crypto/ec_keys.ts";
+import type {
+  BundleJson,
+  BundleVerifier,
+  VerificationLog,
+  VerifiedPayload,
+} from "../../format/contracts.ts";
+import { readDsseBundle } from "../../format/bundle.ts";
+import { legacyPae, pae } from "../../format/dsse.ts";
+import {
+  certificateFingerprint,
+  readPemCertificates,
+  systemTrustAnchors,
+  validateCertificateChain,
+} from "../../crypto/x509_chain.ts";
+
+/** Options of {@linkcode CertificateVerifier}. */
+export interface CertificateVerifierOptions {
+  /** PEM files whose certificates are all trusted; empty: the system's roots. */
+  readonly certificateChain?: readonly string[];
+  /** Log the SHA-256 fingerprint of every certificate at INFO level. */
+  readonly logFingerprints?: boolean;
+  /** Receives log lines. */
+  readonly log?: VerificationLog;
+}
+
+/** Verifies certificate-method signatures against trusted CA certificates. */
+export class CertificateVerifier implements BundleVerifier {
+  readonly #anchors: readonly Uint8Array[];
+  readonly #logFingerprints: boolean;
+  readonly #log: VerificationLog;
+
+  /**
+   * Loads the trust anchors.
+   *
+   * @throws {CertificateError} for unreadable or empty certificate files.
+   */
+  constructor(options: CertificateVerifierOptions = {}) {
+    const files = options.certificateChain ?? [];
+    this.#anchors = files.length > 0
+      ? files.flatMap((f) => readPemCertificates(f))
+      : systemTrustAnchors();
+    this.#logFingerprints = options.logFingerprints ?? false;
+    this.#log = options.log ?? (() => {});
+    if (this.#logFingerprints) {
+      for (const a of this.#anchors) {
+        this.#log("INFO", `[  init  ] sha256 Fingerprint: ${certificateFingerprint(a)}`);
+      }
+    }
+  }
+
+  /** Checks the chain and the signature and returns the signed payload. */
+  async verify(bundle: BundleJson): Promise<VerifiedPayload> {
+    const b = readDsseBundle(bundle);
+    if (b.material.kind !== "x509CertificateChain") {
+      throw new CertificateError(
+        "The signature carries no X.509 certificate chain; it was not made with the certificate method.",
+      );
+    }
+    const [leaf, ...intermediates] = b.material.certificates;
+    if (this.#logFingerprints) {
+      for (const c of [...intermediates, leaf]) {
+        this.#log("INFO", `[ verify ] sha256 Fingerprint: ${certificateFingerprint(c)}`);
+      }
+    }
+    const result = await validateCertificateChain(leaf, intermediates, [...this.#anchors]);
+    for (const w of result.warnings) this.#log("WARNING", w);
+    let hash;
+    try {
+      hash = curveHash(result.leafPublicKey);
+    } catch (e) {
+      throw new CertificateError(
+        `The signing certificate's key cannot be used: ${(e as Error).message}`,
+      );
+    }
+    const ok =
+      verifyEcdsa(result.leafPublicKey, pae(b.payloadType, b.payload), b.signature, hash) ||
+      verifyEcdsa(result.leafPublicKey, legacyPae(b.payloadType, b.payload), b.signature, "sha256");
+    if (!ok) {
+      throw new SignatureError("The signature does not verify with the signing certificate's key.");
+    }
+    return { payloadType: b.payloadType, payload: b.payload };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The `key` method's verifier (docs/format.md §5.2): media type, public-key hint,
+ * then the signature over the DSSE PAE, falling back to the 0.2.0 PAE with
+ * the same curve hash.
+ *
+ * @module
+ */
+
+import type { KeyObject } from "node:crypto";
+import { SignatureError } from "../../errors.ts";
+import { curveHash, loadPublicKey, publicKeyHint, verifyEcdsa } from "../../crypto/ec_keys.ts";
+import type {
+  BundleJson,
+  BundleVerifier,
+  VerificationLog,
+  VerifiedPayload,
+} from "../../format/contracts.ts";
+import { readDsseBundle } from "../../format/bundle.ts";
+import { legacyPae, pae } from "../../format/dsse.ts";
+import { KeyError } from "../../errors.ts";
+
+/** Python's notice for bundles without a key hint (pre-1.1 signatures). */
+export const OLD_MATERIAL_WARNING =
+  "This model's signature uses an older verification material format. Please re-sign with an updated signer to use a public key identifier hash.";
+
+/** Verifies signatures made with an EC key against its public key. */
+export class EllipticKeyVerifier implements BundleVerifier {
+  readonly #key: KeyObject;
+  readonly #log: VerificationLog;
+
+  /** Wraps a loaded public key; `log` receives warnings. */
+  constructor(publicKey: KeyObject, log: VerificationLog = () => {}) {
+    curveHash(publicKey);
+    this.#key = publicKey;
+    this.#log = log;
+  }
+
+  /**
+   * Loads the PEM public key at `path`.
+   *
+   * @throws {KeyError}
+   */
+  static fromFile(path: string, log?: VerificationLog): EllipticKeyVerifier {
+    return new EllipticKeyVerifier(loadPublicKey(path), log);
+  }
+
+  /** Checks the bundle against the public key and returns the signed payload. */
+  verify(bundle: BundleJson): Promise<VerifiedPayload> {
+    const b = readDsseBundle(bundle);
+    if (b.material.kind === "publicKey" && b.material.hint !== undefined) {
+      if (b.material.hint !== publicKeyHint(this.#key)) {
+        throw new KeyError(
+          "Key mismatch: The public key hash in the signature's verification material does not match the provided public key. ",
+        );
+      }
+    } else {
+      // No hint (≤1.0 bundles), or certificate material: the key given by the
+      // user decides alone, as in Python ≤1.0 (Python ≥1.1 crashes on the latter).
+      this.#log("WARNING", OLD_MATERIAL_WARNING);
+    }
+    const hash = curveHash(this.#key);
+    const ok = verifyEcdsa(this.#key, pae(b.payloadType, b.payload), b.signature, hash) ||
+      verifyEcdsa(this.#key, legacyPae(b.payloadType, b.payload), b.signature, hash);
+    if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
+    return Promise.resolve({ payloadType: b.payloadType, payload: b.payload });
+  }
+}

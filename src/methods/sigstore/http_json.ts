@@ -1,0 +1,67 @@
+/**
+ * JSON over HTTP for the identity-token sources (OIDC discovery, the OAuth
+ * token endpoint, the GitHub Actions ID-token endpoint): a bounded wait, the
+ * body always consumed, and failures as one-line {@linkcode SigstoreError}s
+ * that never quote a response body (it may hold a token).
+ *
+ * @module
+ */
+
+import { SigstoreError } from "../../errors.ts";
+import { isJsonObject } from "../../util/json.ts";
+
+/** How long one request may take, as sigstore-python's 30 s. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Sends a request and returns its parsed JSON body.
+ *
+ * @param fetchFn The `fetch` to use (injectable for tests).
+ * @param url Where to send it.
+ * @param init Method, headers and body.
+ * @param what What the request is, for messages, e.g. `OIDC discovery`.
+ * @param timeoutMs Bound on the whole exchange, body included.
+ * @throws {SigstoreError} on a network error, a timeout, a non-2xx status
+ * (naming an OAuth `error` code when the body has one) or a body that is not JSON.
+ */
+export async function requestJson(
+  fetchFn: typeof fetch,
+  url: string | URL,
+  init: RequestInit,
+  what: string,
+  timeoutMs: number = REQUEST_TIMEOUT_MS,
+): Promise<unknown> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchFn(url, { ...init, signal: controller.signal });
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new SigstoreError(`${what} timed out after ${timeoutMs / 1000} s`, { cause: error });
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SigstoreError(`${what} failed: ${reason}`, { cause: error });
+    }
+    const body = parseJson(text);
+    if (!response.ok) {
+      const code = isJsonObject(body) && typeof body.error === "string" ? ` (${body.error})` : "";
+      throw new SigstoreError(`${what} failed: HTTP ${response.status}${code}`);
+    }
+    if (body === undefined) throw new SigstoreError(`${what} failed: the response is not JSON`);
+    return body;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

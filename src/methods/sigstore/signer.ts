@@ -1,0 +1,109 @@
+/**
+ * The `sigstore` method's signer (docs/format.md §4.4, §7.1): the statement is
+ * signed as a DSSE envelope with an ephemeral key certified by Fulcio for
+ * the caller's OIDC identity, logged in Rekor, and timestamped by the
+ * instance's timestamp authority when it has one. The bundle has the shape
+ * sigstore-python writes: v0.3, a single `certificate`, a Rekor `dsse` entry
+ * with its inclusion proof.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { bundleToJSON } from "../../deps/sigstore.ts";
+import { bundleBuilderFromSigningConfig } from "../../deps/sigstore_sign.ts";
+import type { SigningConfig } from "../../deps/sigstore.ts";
+import { ConfigError } from "../../errors.ts";
+import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
+import { PAYLOAD_TYPE } from "../../format/statement.ts";
+import { getIdentityToken } from "./identity_token.ts";
+import type { SigstoreSignerOptions } from "./options.ts";
+import {
+  oidcIssuerOf,
+  PRODUCTION_SIGNING_CONFIG,
+  readTrustConfig,
+  type SigningConfigJson,
+  sigstoreFailure,
+  STAGING_SIGNING_CONFIG,
+  toSigningConfig,
+} from "./trust.ts";
+
+/** Timeout of each request to Fulcio, Rekor and the timestamp authority. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The signing config in the order of §5.4 for signing: staging, else the trust config, else production. */
+function chooseSigningConfig(options: SigstoreSignerOptions): {
+  json: SigningConfigJson;
+  source: string;
+} {
+  if (options.useStaging) return { json: STAGING_SIGNING_CONFIG, source: "the staging instance" };
+  if (options.trustConfig !== undefined) {
+    const config = readTrustConfig(options.trustConfig);
+    if (!config.signingConfig) {
+      throw new ConfigError(
+        "trust-config",
+        `Trust config '${config.path}' has no signing config, which signing needs`,
+      );
+    }
+    return { json: config.signingConfig, source: `'${config.path}'` };
+  }
+  return { json: PRODUCTION_SIGNING_CONFIG, source: "the production instance" };
+}
+
+/**
+ * sigstore-python writes DSSE signatures with only `sig` and always a
+ * `timestampVerificationData` object (§4.4); match it.
+ */
+function pythonShape(bundle: BundleJson): BundleJson {
+  const material = bundle.verificationMaterial as Record<string, unknown>;
+  material.timestampVerificationData ??= {};
+  const envelope = bundle.dsseEnvelope as { signatures: Record<string, unknown>[] };
+  for (const s of envelope.signatures) if (!s.keyid) delete s.keyid;
+  return bundle;
+}
+
+/** Signs statements with Sigstore keyless signing. */
+export class SigstoreSigner implements PayloadSigner {
+  readonly #options: SigstoreSignerOptions;
+  readonly #signingConfig: SigningConfig;
+  readonly #source: string;
+
+  /**
+   * Reads and checks the instance's signing config now; the token is
+   * obtained and the services called at signing.
+   *
+   * @throws {ConfigError} for an unreadable or invalid trust config.
+   */
+  constructor(options: SigstoreSignerOptions = {}) {
+    const { json, source } = chooseSigningConfig(options);
+    this.#options = options;
+    this.#signingConfig = toSigningConfig(json, source);
+    this.#source = source;
+  }
+
+  /** Signs `payload` and returns the bundle. */
+  async sign(payload: Uint8Array): Promise<BundleJson> {
+    const signingConfig = this.#signingConfig;
+    const source = this.#source;
+    const token = await getIdentityToken({
+      identityToken: this.#options.identityToken,
+      useAmbientCredentials: this.#options.useAmbientCredentials,
+      issuerUrl: this.#options.oidcIssuer ?? oidcIssuerOf(signingConfig, source),
+      clientId: this.#options.clientId,
+      clientSecret: this.#options.clientSecret,
+      oauthForceOob: this.#options.forceOob,
+    });
+    try {
+      const builder = bundleBuilderFromSigningConfig({
+        signingConfig,
+        identityProvider: { getToken: () => Promise.resolve(token) },
+        bundleType: "dsseEnvelope",
+        fetchOptions: { timeout: REQUEST_TIMEOUT_MS, retry: { retries: 2 } },
+      });
+      const bundle = await builder.create({ data: Buffer.from(payload), type: PAYLOAD_TYPE });
+      return pythonShape(bundleToJSON(bundle) as unknown as BundleJson);
+    } catch (e) {
+      throw sigstoreFailure(`Sigstore signing with ${source} failed`, e);
+    }
+  }
+}
