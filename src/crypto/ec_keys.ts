@@ -10,6 +10,7 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  createVerify,
   type KeyObject,
   sign as nodeSign,
   verify as nodeVerify,
@@ -121,15 +122,24 @@ export function signEcdsa(key: KeyObject, data: Uint8Array): Uint8Array {
   return new Uint8Array(nodeSign(curveHash(key), data, { key, dsaEncoding: "der" }));
 }
 
-/** Verifies a DER ECDSA signature over `data` with `hash` (the curve's, unless a legacy rule says otherwise). */
+/**
+ * Verifies a DER ECDSA signature over `data` with `hash` (the curve's, unless
+ * a legacy rule says otherwise). `data` may come in chunks, so that an
+ * encoding larger than its input (the legacy PAE) is never built whole.
+ */
 export function verifyEcdsa(
   key: KeyObject,
-  data: Uint8Array,
+  data: Uint8Array | Iterable<Uint8Array>,
   signature: Uint8Array,
   hash: CurveHash,
 ): boolean {
   try {
-    return nodeVerify(hash, data, { key, dsaEncoding: "der" }, signature);
+    if (data instanceof Uint8Array) {
+      return nodeVerify(hash, data, { key, dsaEncoding: "der" }, signature);
+    }
+    const verifier = createVerify(hash);
+    for (const chunk of data) verifier.update(chunk);
+    return verifier.verify({ key, dsaEncoding: "der" }, signature);
   } catch {
     return false;
   }
