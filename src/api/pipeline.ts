@@ -6,13 +6,13 @@
  * @module
  */
 
-import { readFileSync, statSync } from "node:fs";
 import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
 import { toHex } from "../hashing/hex.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
 import type { BundleVerifier } from "../format/contracts.ts";
-import { checkBundleSize, parseBundle } from "../format/bundle.ts";
+import { MAX_BUNDLE_BYTES, parseBundle } from "../format/bundle.ts";
+import { readInputFile } from "../util/input_file.ts";
 import { type ExpectedManifest, parseStatement } from "../format/statement.ts";
 
 /** Options of {@linkcode verifyModel}. */
@@ -29,18 +29,11 @@ export interface VerifyModelOptions {
  * @throws {BundleFormatError}
  */
 export function readSignatureFile(path: string): Record<string, unknown> {
-  let bytes: Uint8Array;
-  try {
-    // Refuse an oversized file before reading it into memory.
-    checkBundleSize(statSync(path).size, path);
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof BundleFormatError) throw e;
-    const reason = (e as { code?: string }).code === "ENOENT"
-      ? "no such file"
-      : (e as Error).message;
-    throw new BundleFormatError("", `Cannot read signature '${path}': ${reason}`, { cause: e });
-  }
+  const bytes = readInputFile(path, {
+    what: "signature",
+    maxBytes: MAX_BUNDLE_BYTES,
+    error: (message, cause) => new BundleFormatError("", message, { cause }),
+  });
   return parseBundle(bytes, path);
 }
 

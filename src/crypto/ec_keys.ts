@@ -15,8 +15,11 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { KeyError } from "../errors.ts";
+import { readInputText } from "../util/input_file.ts";
+
+/** Largest key file read: a PEM key is a few KiB, even with text before the block. */
+export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 
 /** Hash used with each accepted curve (OpenSSL curve names as node:crypto reports them). */
 const CURVE_HASH: Readonly<Record<string, "sha256" | "sha384" | "sha512">> = {
@@ -45,14 +48,11 @@ export function curveHash(key: KeyObject, path?: string): CurveHash {
 }
 
 function readKeyFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    const reason = (e as { code?: string }).code === "ENOENT"
-      ? "no such file"
-      : (e as Error).message;
-    throw new KeyError(`Cannot read ${what} '${path}': ${reason}`, path, { cause: e });
-  }
+  return readInputText(path, {
+    what,
+    maxBytes: MAX_KEY_FILE_BYTES,
+    error: (message, cause) => new KeyError(message, path, { cause }),
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "./contracts.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
-import { isJsonObject } from "../util/json.ts";
+import { isJsonObject, jsonSyntaxReason } from "../util/json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
 
 /** The one media type key and certificate bundles carry. */
@@ -145,12 +145,10 @@ export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     value = JSON.parse(text);
   } catch (e) {
-    // The parser's own message quotes the input; the file may be a key given by mistake.
-    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
-    throw new BundleFormatError(
-      "",
-      `Signature '${path}' is not valid JSON${at ? ` (error at character ${at})` : ""}.`,
-    );
+    const reason = e instanceof TypeError ? "it is not UTF-8" : jsonSyntaxReason(e);
+    throw new BundleFormatError("", `Signature '${path}' is not valid JSON: ${reason}.`, {
+      cause: e,
+    });
   }
   if (!isJsonObject(value)) {
     throw new BundleFormatError("", `Signature '${path}' is not a JSON object.`);

@@ -10,7 +10,7 @@
 import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
-import { describeFsError } from "./file_range.ts";
+import { fsErrorReason } from "../util/fs_errors.ts";
 import type { IgnoreSet } from "./ignore.ts";
 import { joinModelPath, normalizeUserPath, toPosix } from "./paths.ts";
 
@@ -86,7 +86,7 @@ function listDirectory(path: string): string[] {
   try {
     names = Array.from(Deno.readDirSync(path), (entry) => entry.name);
   } catch (e) {
-    throw new ModelPathError(path, `Cannot list directory '${path}': ${describeFsError(e)}`, {
+    throw new ModelPathError(path, `Cannot list directory '${path}': ${fsErrorReason(e)}`, {
       cause: e,
     });
   }
