@@ -12,7 +12,7 @@ import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
 import { fsErrorReason } from "../util/fs_errors.ts";
 import type { IgnoreSet } from "./ignore.ts";
-import { joinModelPath, normalizeUserPath, toPosix } from "./paths.ts";
+import { joinModelPath, leavesModel, normalizeUserPath, toPosix } from "./paths.ts";
 
 /** A regular file of the model (a symlink to one, when allowed). */
 export interface ModelFile {
@@ -166,9 +166,7 @@ export function statNamedFiles(
   const checkedDirs = new Set<string>();
   for (const name of names) {
     const parts = name.split("/");
-    if (
-      name.startsWith("/") || parts.includes("..") || name.includes("\\") || name.includes("\0")
-    ) {
+    if (leavesModel(name)) {
       throw new ModelPathError(
         name,
         `Refusing signed name '${name}': it points outside the model.`,
