@@ -176,3 +176,81 @@ Deno.test(
     }
   },
 );
+
+/** A key pair on disk for CLI signing; returns the private and public key paths. */
+function keyFiles(dir: string): { key: string; pub: string } {
+  const key = nodePath.join(dir, "key.pem");
+  const pub = nodePath.join(dir, "pub.pem");
+  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  return { key, pub };
+}
+
+/** Names in `dir` (not recursive), sorted. */
+const listing = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+
+Deno.test("sign refuses --signature naming a model file that is not a signature; nothing is written", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const { key } = keyFiles(dir.path);
+  const target = nodePath.join(m, "w.bin");
+  const r = await runCli(["sign", "key", "--private-key", key, "--signature", target, m]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /Refusing to write signature '.*w\.bin': it is a file of the model, not a signature/,
+  );
+  assert.equal(Deno.readTextFileSync(target), "weights");
+  assert.deepEqual(listing(m), ["w.bin"]);
+});
+
+Deno.test("sign replaces an existing signature inside the model (re-signing)", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const { key, pub } = keyFiles(dir.path);
+  const sig = nodePath.join(m, "model.sig");
+  for (let i = 0; i < 2; i++) {
+    const r = await runCli(["sign", "key", "--private-key", key, "--signature", sig, m]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const v = await runCli(["verify", "key", "--signature", sig, "--public-key", pub, m]);
+  assert.equal(v.code, 0, v.stderr);
+  assert.deepEqual(listing(m), ["model.sig", "w.bin"]);
+});
+
+Deno.test("sign refuses a --signature path that is a symlink (inside, dangling, outside; with and without --allow-symlinks)", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const { key } = keyFiles(dir.path);
+  const elsewhere = nodePath.join(dir.path, "elsewhere.sig");
+  Deno.writeTextFileSync(elsewhere, "not mine");
+  const links = [
+    [nodePath.join(m, "model.sig"), elsewhere],
+    [nodePath.join(m, "dangling.sig"), nodePath.join(dir.path, "nowhere")],
+    [nodePath.join(dir.path, "out.sig"), elsewhere],
+  ];
+  for (const [link, target] of links) Deno.symlinkSync(target, link);
+  for (const [link, target] of links) {
+    for (const flags of [[], ["--allow-symlinks"]]) {
+      const r = await runCli([
+        "sign",
+        "key",
+        "--private-key",
+        key,
+        "--signature",
+        link,
+        ...flags,
+        m,
+      ]);
+      const what = `${link} ${flags.join(" ")}`;
+      assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, /Refusing to write signature '.*': it is a symlink/, what);
+      assert.doesNotMatch(r.stderr, /allow_symlinks/, what);
+      assert.equal(Deno.readLinkSync(link), target, `${what}: the link was replaced`);
+    }
+  }
+  assert.equal(Deno.readTextFileSync(elsewhere), "not mine");
+  assert.ok(listing(m).every((n) => !n.endsWith(".tmp")), listing(m).join());
+});
