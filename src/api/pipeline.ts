@@ -73,8 +73,25 @@ const byCodePoint = (a: string, b: string) => {
   return x.length - y.length;
 };
 
+/** Names listed per kind in a mismatch message; the error object keeps every name. */
+export const MAX_NAMES_SHOWN = 20;
+/** Longest name shown in a mismatch message (a name may be thousands of bytes). */
+const MAX_NAME_SHOWN = 200;
+
+const more = (total: number) => `… and ${(total - MAX_NAMES_SHOWN).toLocaleString("en-US")} more`;
+
+/** The first names of a list, each shortened, and how many are left out. */
+function firstNames(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_NAMES_SHOWN).map((n) =>
+    n.length > MAX_NAME_SHOWN ? `${n.slice(0, MAX_NAME_SHOWN)}…` : n
+  );
+  return shown.join(", ") + (names.length > MAX_NAMES_SHOWN ? ` ${more(names.length)}` : "");
+}
+
 /**
- * Compares the local manifest with the signed one (§5.7).
+ * Compares the local manifest with the signed one (§5.7). The message lists
+ * at most {@linkcode MAX_NAMES_SHOWN} names per kind with the count of the
+ * rest; the error's `extra`, `missing` and `changed` fields hold them all.
  *
  * @throws {ManifestMismatchError} listing extra, missing and changed names.
  */
@@ -92,18 +109,19 @@ export function compareManifests(expected: ExpectedManifest, actual: Manifest): 
   if (extra.length + missing.length + changed.length === 0) return;
   const parts: string[] = [];
   if (extra.length) {
-    parts.push(`Extra files found in model '${actual.modelName}': ${extra.join(", ")}`);
+    parts.push(`Extra files found in model '${actual.modelName}': ${firstNames(extra)}`);
   }
   if (missing.length) {
-    parts.push(`Missing files in model '${actual.modelName}': ${missing.join(", ")}`);
+    parts.push(`Missing files in model '${actual.modelName}': ${firstNames(missing)}`);
   }
-  for (const k of changed) {
+  for (const k of changed.slice(0, MAX_NAMES_SHOWN)) {
     const e = expected.items.get(k)!;
     const l = local.get(k)!;
     parts.push(
       `Hash mismatch for '${k}': Expected '${e.algorithm}:${e.digest}', Actual '${l.algorithm}:${l.digest}'`,
     );
   }
+  if (changed.length > MAX_NAMES_SHOWN) parts.push(`${more(changed.length)} with a hash mismatch`);
   throw new ManifestMismatchError(`Signature mismatch: ${parts.join("; ")}`, {
     extra,
     missing,
