@@ -7,7 +7,7 @@
  */
 
 import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
-import { toHex } from "../hashing/hex.ts";
+import { toHex } from "../util/encoding.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
 import type { BundleVerifier } from "../format/contracts.ts";

@@ -17,6 +17,7 @@ import {
 } from "node:crypto";
 import { KeyError } from "../errors.ts";
 import { readInputText } from "../util/input_file.ts";
+import { toBase64 } from "../util/encoding.ts";
 
 /** Largest key file read: a PEM key is a few KiB, even with text before the block. */
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
@@ -108,7 +109,7 @@ export function publicKeyOf(key: KeyObject): KeyObject {
 /** The canonical PEM text of a public key: 64-column base64 lines, final newline. */
 export function canonicalPublicKeyPem(key: KeyObject): string {
   const der = publicKeyOf(key).export({ type: "spki", format: "der" });
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+  const lines = toBase64(der).match(/.{1,64}/g) ?? [];
   return `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
 }
 
