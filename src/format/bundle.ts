@@ -10,7 +10,7 @@
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "./contracts.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
-import { fromBase64, toBase64 } from "../util/encoding.ts";
+import { decodeUtf8, fromBase64, toBase64 } from "../util/encoding.ts";
 import { isJsonObject, jsonSyntaxReason } from "../util/json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
 
@@ -122,16 +122,19 @@ export function checkBundleSize(size: number, path: string): void {
  */
 export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
   checkBundleSize(bytes.length, path);
+  const text = decodeUtf8(bytes);
+  if (text === undefined) {
+    throw new BundleFormatError("", `Signature '${path}' is not valid JSON: it is not UTF-8.`);
+  }
   let value: unknown;
-  let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     value = JSON.parse(text);
   } catch (e) {
-    const reason = e instanceof TypeError ? "it is not UTF-8" : jsonSyntaxReason(e);
-    throw new BundleFormatError("", `Signature '${path}' is not valid JSON: ${reason}.`, {
-      cause: e,
-    });
+    throw new BundleFormatError(
+      "",
+      `Signature '${path}' is not valid JSON: ${jsonSyntaxReason(e)}.`,
+      { cause: e },
+    );
   }
   if (!isJsonObject(value)) {
     throw new BundleFormatError("", `Signature '${path}' is not a JSON object.`);

@@ -9,12 +9,27 @@ const encoder = new TextEncoder();
 
 /** `DSSEv1 <len(type)> <type> <len(payload)> <payload>`: the bytes that are signed. */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = encoder.encode(payloadType);
-  const head = encoder.encode(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `);
+  const head = paeHead(payloadType, payload);
   const out = new Uint8Array(head.length + payload.length);
   out.set(head);
   out.set(payload, head.length);
   return out;
+}
+
+/** The PAE header: everything before the payload. */
+function paeHead(payloadType: string, payload: Uint8Array): Uint8Array {
+  const type = encoder.encode(payloadType);
+  return encoder.encode(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `);
+}
+
+/**
+ * {@linkcode pae} as the header and views of the payload of at most 1 MiB,
+ * for a verifier to hash without a copy of the payload (the runtime copies
+ * what each hash update is given: a 45 MB payload would exist twice).
+ */
+export function* paeChunks(payloadType: string, payload: Uint8Array): Generator<Uint8Array> {
+  yield paeHead(payloadType, payload);
+  for (let at = 0; at < payload.length; at += 1 << 20) yield payload.subarray(at, at + (1 << 20));
 }
 
 /** Output chunk of the legacy encoding: bounded memory however large the payload. */
@@ -25,18 +40,18 @@ const HEX = encoder.encode("0123456789abcdef");
  * Python's `repr()` of a bytes object, as ASCII bytes in chunks of at most
  * 64 KiB + 4: `b'…'` with `\t \n \r`, `\\`, the quote and `\xNN` escapes.
  * The quote is `"` only when the bytes hold a `'` and no `"`. Linear in time;
- * a byte becomes at most 4, so the whole never needs to exist at once.
+ * a byte becomes at most 4, so the whole never needs to exist at once. One
+ * buffer is reused: a chunk is valid until the next one is requested.
  */
 export function* pythonBytesReprChunks(bytes: Uint8Array): Generator<Uint8Array> {
   const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
-  let out = new Uint8Array(CHUNK + 4);
+  const out = new Uint8Array(CHUNK + 4);
   out[0] = 0x62; // b
   out[1] = quote;
   let n = 2;
   for (let i = 0; i < bytes.length; i++) {
     if (n >= CHUNK) {
       yield out.subarray(0, n);
-      out = new Uint8Array(CHUNK + 4);
       n = 0;
     }
     const b = bytes[i];
@@ -81,7 +96,7 @@ export function* legacyPaeChunks(payloadType: string, payload: Uint8Array): Gene
 
 /** {@linkcode legacyPaeChunks} joined into one buffer. */
 export function legacyPae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const chunks = [...legacyPaeChunks(payloadType, payload)];
+  const chunks = Array.from(legacyPaeChunks(payloadType, payload), (c) => c.slice());
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {

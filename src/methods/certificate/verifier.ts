@@ -16,7 +16,7 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { readDsseBundle } from "../../format/bundle.ts";
-import { legacyPaeChunks, pae } from "../../format/dsse.ts";
+import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
 import {
   certificateFingerprint,
   readPemCertificates,
@@ -84,7 +84,7 @@ export class CertificateVerifier implements BundleVerifier {
       );
     }
     const ok =
-      verifyEcdsa(result.leafPublicKey, pae(b.payloadType, b.payload), b.signature, hash) ||
+      verifyEcdsa(result.leafPublicKey, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
       verifyEcdsa(
         result.leafPublicKey,
         legacyPaeChunks(b.payloadType, b.payload),
