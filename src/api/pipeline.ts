@@ -6,7 +6,7 @@
  * @module
  */
 
-import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
+import { BundleFormatError, ManifestMismatchError, PayloadError } from "../errors.ts";
 import { toHex } from "../util/encoding.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
@@ -147,6 +147,15 @@ export async function verifyModel(
   const bundle = readSignatureFile(signaturePath);
   const { payloadType, payload } = await verifier.verify(bundle);
   const expected = parseStatement(payloadType, payload);
+  // Signing refuses an empty model (assertNotEmpty); the format requires one
+  // file. An empty statement would otherwise match any folder whose files are
+  // all ignored or, with --ignore-unsigned-files, any folder at all.
+  if (expected.items.size === 0) {
+    throw new PayloadError(
+      "predicate.resources",
+      "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
+    );
+  }
   const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
   const filesToHash = options.ignoreUnsignedFiles
     ? new Set([...expected.items.values()].map((i) => i.path))

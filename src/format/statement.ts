@@ -407,20 +407,6 @@ function parseLegacy(statement: Record<string, Json>): ExpectedManifest {
  * @throws {PayloadError} for any payload that is not a consistent statement.
  */
 export function parseStatement(payloadType: string, payload: Uint8Array): ExpectedManifest {
-  const expected = parseStatementShape(payloadType, payload);
-  // Signing refuses an empty model (assertNotEmpty); the format requires one
-  // file. An empty statement would otherwise match any folder whose files are
-  // all ignored or, with --ignore-unsigned-files, any folder at all.
-  if (expected.items.size === 0) {
-    throw new PayloadError(
-      "predicate.resources",
-      "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
-    );
-  }
-  return expected;
-}
-
-function parseStatementShape(payloadType: string, payload: Uint8Array): ExpectedManifest {
   if (payloadType !== PAYLOAD_TYPE) {
     throw new PayloadError(
       "payloadType",
