@@ -9,7 +9,8 @@
  * installed). Prints a table with MB/s, peak RSS and the ratio to the
  * matching reference, then the targets of the hashing issue as pass/fail
  * lines, the start-up times (`startup.ts`) and the 100,000-file sign/verify
- * memory (`scale.ts`). Everything it builds is deleted at the end.
+ * memory (`scale.ts`), and the hostile-input refusals of issue 17
+ * (`bench_hostile.ts`). Everything it builds is deleted at the end.
  *
  * Environment: `BENCH_SCALE` (default 1) scales every model (sizes of A and
  * B, file count of C); `BENCH_RUNS` (default 3) runs per median.
@@ -26,6 +27,7 @@ import {
   type Timed,
   timeParallel,
 } from "./bench_util.ts";
+import { measureHostile, printHostile } from "./bench_hostile.ts";
 import { measureScale } from "./scale.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 
@@ -269,6 +271,7 @@ async function main(): Promise<void> {
         ` sign ${scale.signMs} ms, verify ${scale.verifyMs} ms,` +
         ` peak RSS ${(scale.peakRssKiB / 1024).toFixed(0)} MiB`,
     );
+    printHostile(await measureHostile());
   } finally {
     Deno.removeSync(work, { recursive: true });
   }

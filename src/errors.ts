@@ -21,16 +21,19 @@ export type ErrorCode =
   | "OUTPUT";
 
 /**
- * Messages quote untrusted text (signed names, file names, bundle fields):
- * escaping control and line-separator characters keeps every message one
- * line and stops it from driving a terminal.
+ * Messages quote untrusted text (signed names, file names, bundle fields).
+ * Escaped as `\uXXXX` (`\u{XXXXX}` beyond the BMP): controls (C0, C1),
+ * format characters (bidi overrides such as U+202E, zero-width ones such as
+ * U+200B), unpaired surrogates, private-use and unassigned code points,
+ * line and paragraph separators, and combining marks, so that every message
+ * is one line, cannot drive a terminal or reorder what is shown, and NFC/NFD
+ * twins differ (`é` vs `e\u0301`).
  */
-function oneLine(message: string): string {
-  return message.replace(
-    // deno-lint-ignore no-control-regex
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+export function escapeForDisplay(text: string): string {
+  return text.replace(/[\p{C}\p{M}\p{Zl}\p{Zp}]/gu, (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+  });
 }
 
 /** Base class of every error raised by model-signing. */
@@ -45,7 +48,7 @@ export class ModelSigningError extends Error {
    * @param options Optional cause.
    */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(oneLine(message), options);
+    super(escapeForDisplay(message), options);
     this.code = code;
     this.name = new.target.name;
   }
@@ -148,7 +151,10 @@ export class PayloadError extends ModelSigningError {
   }
 }
 
-/** The model on disk differs from the signed manifest. */
+/**
+ * The model on disk differs from the signed manifest. The message shows the
+ * first names of each list; the fields hold the full lists.
+ */
 export class ManifestMismatchError extends ModelSigningError {
   /** Names present locally but not signed. */
   readonly extra: readonly string[];

@@ -1,14 +1,36 @@
 /**
  * Writes a file so that readers see the old content or the complete new
  * content, never a part: a temporary file beside the target, then a rename.
- * Nothing is left behind when writing fails or the process is interrupted.
+ * Nothing is left behind when writing fails or the process is interrupted
+ * (by any signal that can be handled).
  *
  * @module
  */
 
 import * as nodePath from "node:path";
+import { constants as osConstants } from "node:os";
 import { OutputError } from "../errors.ts";
 import { fsErrorReason } from "../util/fs_errors.ts";
+
+/**
+ * Signals that end the process by default and that Deno lets a program
+ * handle. Left out: SIGPIPE (ignored by Deno: a closed pipe is an error
+ * return, not a signal death), faults (SIGBUS, SIGSEGV, SIGILL, SIGFPE,
+ * SIGTRAP, SIGSYS, SIGABRT) and SIGKILL/SIGSTOP, which nobody can catch.
+ */
+export const TERMINATING_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows" ? [] : [
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGTERM",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGALRM",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGXCPU",
+  "SIGXFSZ",
+];
 
 /**
  * Atomically replaces `path` with `data`.
@@ -25,13 +47,22 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
       // Already gone.
     }
   };
-  // SIGINT between creating and renaming the temporary file must not leave it behind.
-  const onSignal = () => {
-    cleanUp();
-    Deno.exit(130);
-  };
-  const signals = Deno.build.os === "windows" ? [] : ["SIGINT", "SIGTERM"] as const;
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  // A signal between creating and renaming the temporary file must not leave
+  // it behind: every terminating signal Deno lets us handle is caught and
+  // re-reported as the shell would (exit 128 + signal number).
+  const listeners = new Map<Deno.Signal, () => void>();
+  for (const s of TERMINATING_SIGNALS) {
+    const onSignal = () => {
+      cleanUp();
+      Deno.exit(128 + ((osConstants.signals as Record<string, number | undefined>)[s] ?? 0));
+    };
+    try {
+      Deno.addSignalListener(s, onSignal);
+      listeners.set(s, onSignal);
+    } catch {
+      // Not on this OS.
+    }
+  }
   try {
     const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o644 });
     try {
@@ -53,7 +84,7 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     // would be lost. The file is complete by then, so the listener's
     // clean-up finds nothing to remove. The timer never delays exit.
     Deno.unrefTimer(setTimeout(() => {
-      for (const s of signals) Deno.removeSignalListener(s, onSignal);
+      for (const [s, onSignal] of listeners) Deno.removeSignalListener(s, onSignal);
     }, 50));
   }
 }

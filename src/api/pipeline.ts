@@ -6,14 +6,13 @@
  * @module
  */
 
-import { readFileSync, statSync } from "node:fs";
-import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
-import { fsErrorReason } from "../util/fs_errors.ts";
+import { BundleFormatError, ManifestMismatchError, PayloadError } from "../errors.ts";
 import { toHex } from "../util/encoding.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
 import type { BundleVerifier } from "../format/contracts.ts";
-import { checkBundleSize, parseBundle } from "../format/bundle.ts";
+import { MAX_BUNDLE_BYTES, parseBundle } from "../format/bundle.ts";
+import { readInputFile } from "../util/input_file.ts";
 import { type ExpectedManifest, parseStatement } from "../format/statement.ts";
 
 /** Options of {@linkcode verifyModel}. */
@@ -30,16 +29,11 @@ export interface VerifyModelOptions {
  * @throws {BundleFormatError}
  */
 export function readSignatureFile(path: string): Record<string, unknown> {
-  let bytes: Uint8Array;
-  try {
-    // Refuse an oversized file before reading it into memory.
-    checkBundleSize(statSync(path).size, path);
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof BundleFormatError) throw e;
-    const reason = fsErrorReason(e);
-    throw new BundleFormatError("", `Cannot read signature '${path}': ${reason}`, { cause: e });
-  }
+  const bytes = readInputFile(path, {
+    what: "signature",
+    maxBytes: MAX_BUNDLE_BYTES,
+    error: (message, cause) => new BundleFormatError("", message, { cause }),
+  });
   return parseBundle(bytes, path);
 }
 
@@ -79,8 +73,25 @@ const byCodePoint = (a: string, b: string) => {
   return x.length - y.length;
 };
 
+/** Names listed per kind in a mismatch message; the error object keeps every name. */
+export const MAX_NAMES_SHOWN = 20;
+/** Longest name shown in a mismatch message (a name may be thousands of bytes). */
+const MAX_NAME_SHOWN = 200;
+
+const more = (total: number) => `… and ${(total - MAX_NAMES_SHOWN).toLocaleString("en-US")} more`;
+
+/** The first names of a list, each shortened, and how many are left out. */
+function firstNames(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_NAMES_SHOWN).map((n) =>
+    n.length > MAX_NAME_SHOWN ? `${n.slice(0, MAX_NAME_SHOWN)}…` : n
+  );
+  return shown.join(", ") + (names.length > MAX_NAMES_SHOWN ? ` ${more(names.length)}` : "");
+}
+
 /**
- * Compares the local manifest with the signed one (§5.7).
+ * Compares the local manifest with the signed one (§5.7). The message lists
+ * at most {@linkcode MAX_NAMES_SHOWN} names per kind with the count of the
+ * rest; the error's `extra`, `missing` and `changed` fields hold them all.
  *
  * @throws {ManifestMismatchError} listing extra, missing and changed names.
  */
@@ -98,18 +109,19 @@ export function compareManifests(expected: ExpectedManifest, actual: Manifest): 
   if (extra.length + missing.length + changed.length === 0) return;
   const parts: string[] = [];
   if (extra.length) {
-    parts.push(`Extra files found in model '${actual.modelName}': ${extra.join(", ")}`);
+    parts.push(`Extra files found in model '${actual.modelName}': ${firstNames(extra)}`);
   }
   if (missing.length) {
-    parts.push(`Missing files in model '${actual.modelName}': ${missing.join(", ")}`);
+    parts.push(`Missing files in model '${actual.modelName}': ${firstNames(missing)}`);
   }
-  for (const k of changed) {
+  for (const k of changed.slice(0, MAX_NAMES_SHOWN)) {
     const e = expected.items.get(k)!;
     const l = local.get(k)!;
     parts.push(
       `Hash mismatch for '${k}': Expected '${e.algorithm}:${e.digest}', Actual '${l.algorithm}:${l.digest}'`,
     );
   }
+  if (changed.length > MAX_NAMES_SHOWN) parts.push(`${more(changed.length)} with a hash mismatch`);
   throw new ManifestMismatchError(`Signature mismatch: ${parts.join("; ")}`, {
     extra,
     missing,
@@ -135,6 +147,15 @@ export async function verifyModel(
   const bundle = readSignatureFile(signaturePath);
   const { payloadType, payload } = await verifier.verify(bundle);
   const expected = parseStatement(payloadType, payload);
+  // Signing refuses an empty model (assertNotEmpty); the format requires one
+  // file. An empty statement would otherwise match any folder whose files are
+  // all ignored or, with --ignore-unsigned-files, any folder at all.
+  if (expected.items.size === 0) {
+    throw new PayloadError(
+      "predicate.resources",
+      "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
+    );
+  }
   const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
   const filesToHash = options.ignoreUnsignedFiles
     ? new Set([...expected.items.values()].map((i) => i.path))

@@ -19,6 +19,7 @@ import type { Manifest } from "../manifest/manifest.ts";
 import { serializeBundle } from "../format/bundle.ts";
 import { buildStatement } from "../format/statement.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import { checkSignatureTarget } from "./signature_target.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
 import type { PayloadSigner } from "../format/contracts.ts";
@@ -89,7 +90,9 @@ export class SigningConfig {
    * Hashes the model, signs the statement and writes the signature to
    * `signaturePath` atomically. The library does not leave the signature
    * file out of the hashing by itself: add it to the hashing config's ignored
-   * paths when it lies inside the model (the CLI does).
+   * paths when it lies inside the model (the CLI does). A signature path
+   * that is a symlink, or an existing model file that is not a signature, is
+   * refused before hashing and checked again before the write.
    *
    * @returns the signed manifest.
    * @throws {ModelSigningError} subclasses; nothing is written on failure.
@@ -98,9 +101,11 @@ export class SigningConfig {
     if (!this.#signer) {
       throw new ConfigError("signer", "Attempting to sign with no configured signer");
     }
+    checkSignatureTarget(signaturePath, modelPath);
     const manifest = await this.#hashing.hash(modelPath);
     assertNotEmpty(manifest, modelPath);
     const bundle = await this.#signer.sign(buildStatement(manifest));
+    checkSignatureTarget(signaturePath, modelPath);
     writeFileAtomic(signaturePath, serializeBundle(bundle));
     return manifest;
   }

@@ -10,14 +10,17 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  createVerify,
   type KeyObject,
   sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { KeyError } from "../errors.ts";
+import { readInputText } from "../util/input_file.ts";
 import { toBase64 } from "../util/encoding.ts";
-import { fsErrorReason } from "../util/fs_errors.ts";
+
+/** Largest key file read: a PEM key is a few KiB, even with text before the block. */
+export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 
 /** Hash used with each accepted curve (OpenSSL curve names as node:crypto reports them). */
 const CURVE_HASH: Readonly<Record<string, "sha256" | "sha384" | "sha512">> = {
@@ -46,11 +49,11 @@ export function curveHash(key: KeyObject, path?: string): CurveHash {
 }
 
 function readKeyFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    throw new KeyError(`Cannot read ${what} '${path}': ${fsErrorReason(e)}`, path, { cause: e });
-  }
+  return readInputText(path, {
+    what,
+    maxBytes: MAX_KEY_FILE_BYTES,
+    error: (message, cause) => new KeyError(message, path, { cause }),
+  });
 }
 
 /**
@@ -120,15 +123,24 @@ export function signEcdsa(key: KeyObject, data: Uint8Array): Uint8Array {
   return new Uint8Array(nodeSign(curveHash(key), data, { key, dsaEncoding: "der" }));
 }
 
-/** Verifies a DER ECDSA signature over `data` with `hash` (the curve's, unless a legacy rule says otherwise). */
+/**
+ * Verifies a DER ECDSA signature over `data` with `hash` (the curve's, unless
+ * a legacy rule says otherwise). `data` may come in chunks, so that an
+ * encoding larger than its input (the legacy PAE) is never built whole.
+ */
 export function verifyEcdsa(
   key: KeyObject,
-  data: Uint8Array,
+  data: Uint8Array | Iterable<Uint8Array>,
   signature: Uint8Array,
   hash: CurveHash,
 ): boolean {
   try {
-    return nodeVerify(hash, data, { key, dsaEncoding: "der" }, signature);
+    if (data instanceof Uint8Array) {
+      return nodeVerify(hash, data, { key, dsaEncoding: "der" }, signature);
+    }
+    const verifier = createVerify(hash);
+    for (const chunk of data) verifier.update(chunk);
+    return verifier.verify({ key, dsaEncoding: "der" }, signature);
   } catch {
     return false;
   }

@@ -20,8 +20,8 @@ import { createHash, type KeyObject, X509Certificate as NodeX509Certificate } fr
 import { rootCertificates } from "node:tls";
 import * as x509 from "../deps/x509.ts";
 import { CertificateError } from "../errors.ts";
+import { readInputText } from "../util/input_file.ts";
 import { fromBase64 } from "../util/encoding.ts";
-import { fsErrorReason } from "../util/fs_errors.ts";
 
 /** What a successful validation yields. */
 export interface ChainValidationResult {
@@ -200,6 +200,9 @@ function leafUsage(leaf: x509.X509Certificate): LeafUsage {
   return { allowed, warnings };
 }
 
+/** Largest certificate file read: CA bundles of every public root are well under 1 MiB. */
+export const MAX_CERTIFICATE_FILE_BYTES = 16 * 1024 * 1024;
+
 /**
  * Reads every `CERTIFICATE` PEM block of a file (text around the blocks is ignored).
  *
@@ -209,14 +212,11 @@ function leafUsage(leaf: x509.X509Certificate): LeafUsage {
  * block is not valid base64 or not an X.509 certificate.
  */
 export function readPemCertificates(path: string): Uint8Array[] {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (cause) {
-    throw new CertificateError(`Cannot read certificate file ${path}: ${fsErrorReason(cause)}`, {
-      cause,
-    });
-  }
+  const text = readInputText(path, {
+    what: "certificate file",
+    maxBytes: MAX_CERTIFICATE_FILE_BYTES,
+    error: (message, cause) => new CertificateError(message, { cause }),
+  });
   return pemCertificates(text, `certificate file ${path}`);
 }
 

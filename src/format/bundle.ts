@@ -10,8 +10,8 @@
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "./contracts.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
-import { fromBase64, toBase64 } from "../util/encoding.ts";
-import { isJsonObject } from "../util/json.ts";
+import { decodeUtf8, fromBase64, toBase64 } from "../util/encoding.ts";
+import { isJsonObject, jsonSyntaxReason } from "../util/json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
 
 /** The one media type key and certificate bundles carry. */
@@ -122,17 +122,18 @@ export function checkBundleSize(size: number, path: string): void {
  */
 export function parseBundle(bytes: Uint8Array, path: string): BundleJson {
   checkBundleSize(bytes.length, path);
+  const text = decodeUtf8(bytes);
+  if (text === undefined) {
+    throw new BundleFormatError("", `Signature '${path}' is not valid JSON: it is not UTF-8.`);
+  }
   let value: unknown;
-  let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     value = JSON.parse(text);
   } catch (e) {
-    // The parser's own message quotes the input; the file may be a key given by mistake.
-    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
     throw new BundleFormatError(
       "",
-      `Signature '${path}' is not valid JSON${at ? ` (error at character ${at})` : ""}.`,
+      `Signature '${path}' is not valid JSON: ${jsonSyntaxReason(e)}.`,
+      { cause: e },
     );
   }
   if (!isJsonObject(value)) {

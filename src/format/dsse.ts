@@ -9,40 +9,99 @@ const encoder = new TextEncoder();
 
 /** `DSSEv1 <len(type)> <type> <len(payload)> <payload>`: the bytes that are signed. */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = encoder.encode(payloadType);
-  const head = encoder.encode(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `);
+  const head = paeHead(payloadType, payload);
   const out = new Uint8Array(head.length + payload.length);
   out.set(head);
   out.set(payload, head.length);
   return out;
 }
 
-/**
- * Python's `repr()` of a bytes object: `b'…'` with `\t \n \r`, `\\`, the
- * quote and `\xNN` escapes. The quote is `"` only when the bytes hold a `'`
- * and no `"`.
- */
-export function pythonBytesRepr(bytes: Uint8Array): string {
-  const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
-  let out = "b" + String.fromCharCode(quote);
-  for (const b of bytes) {
-    if (b === quote || b === 0x5c) out += "\\" + String.fromCharCode(b);
-    else if (b === 0x09) out += "\\t";
-    else if (b === 0x0a) out += "\\n";
-    else if (b === 0x0d) out += "\\r";
-    else if (b < 0x20 || b >= 0x7f) out += "\\x" + b.toString(16).padStart(2, "0");
-    else out += String.fromCharCode(b);
-  }
-  return out + String.fromCharCode(quote);
+/** The PAE header: everything before the payload. */
+function paeHead(payloadType: string, payload: Uint8Array): Uint8Array {
+  const type = encoder.encode(payloadType);
+  return encoder.encode(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `);
 }
 
 /**
- * The PAE of 0.2.0 signatures: capital `V`, and the payload written as a
- * Python bytes literal while the length is the raw payload's.
+ * {@linkcode pae} as the header and views of the payload of at most 1 MiB,
+ * for a verifier to hash without a copy of the payload (the runtime copies
+ * what each hash update is given: a 45 MB payload would exist twice).
  */
-export function legacyPae(payloadType: string, payload: Uint8Array): Uint8Array {
+export function* paeChunks(payloadType: string, payload: Uint8Array): Generator<Uint8Array> {
+  yield paeHead(payloadType, payload);
+  for (let at = 0; at < payload.length; at += 1 << 20) yield payload.subarray(at, at + (1 << 20));
+}
+
+/** Output chunk of the legacy encoding: bounded memory however large the payload. */
+const CHUNK = 64 * 1024;
+const HEX = encoder.encode("0123456789abcdef");
+
+/**
+ * Python's `repr()` of a bytes object, as ASCII bytes in chunks of at most
+ * 64 KiB + 4: `b'…'` with `\t \n \r`, `\\`, the quote and `\xNN` escapes.
+ * The quote is `"` only when the bytes hold a `'` and no `"`. Linear in time;
+ * a byte becomes at most 4, so the whole never needs to exist at once. One
+ * buffer is reused: a chunk is valid until the next one is requested.
+ */
+export function* pythonBytesReprChunks(bytes: Uint8Array): Generator<Uint8Array> {
+  const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
+  const out = new Uint8Array(CHUNK + 4);
+  out[0] = 0x62; // b
+  out[1] = quote;
+  let n = 2;
+  for (let i = 0; i < bytes.length; i++) {
+    if (n >= CHUNK) {
+      yield out.subarray(0, n);
+      n = 0;
+    }
+    const b = bytes[i];
+    if (b === quote || b === 0x5c) {
+      out[n++] = 0x5c;
+      out[n++] = b;
+    } else if (b === 0x09 || b === 0x0a || b === 0x0d) {
+      out[n++] = 0x5c;
+      out[n++] = b === 0x09 ? 0x74 : b === 0x0a ? 0x6e : 0x72;
+    } else if (b < 0x20 || b >= 0x7f) {
+      out[n++] = 0x5c;
+      out[n++] = 0x78; // x
+      out[n++] = HEX[b >> 4];
+      out[n++] = HEX[b & 15];
+    } else {
+      out[n++] = b;
+    }
+  }
+  out[n++] = quote;
+  yield out.subarray(0, n);
+}
+
+/** {@linkcode pythonBytesReprChunks} as one string (for tests and small inputs). */
+export function pythonBytesRepr(bytes: Uint8Array): string {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (const chunk of pythonBytesReprChunks(bytes)) text += decoder.decode(chunk);
+  return text;
+}
+
+/**
+ * The PAE of 0.2.0 signatures, in chunks to feed a hash: capital `V`, and the
+ * payload written as a Python bytes literal while the length is the raw
+ * payload's. A hostile 48 MB payload of 0xFF bytes would otherwise be a
+ * 192 MB buffer (and was a string built byte by byte: 18 s, 3 GB).
+ */
+export function* legacyPaeChunks(payloadType: string, payload: Uint8Array): Generator<Uint8Array> {
   const type = encoder.encode(payloadType);
-  return encoder.encode(
-    `DSSEV1 ${type.length} ${payloadType} ${payload.length} ${pythonBytesRepr(payload)}`,
-  );
+  yield encoder.encode(`DSSEV1 ${type.length} ${payloadType} ${payload.length} `);
+  yield* pythonBytesReprChunks(payload);
+}
+
+/** {@linkcode legacyPaeChunks} joined into one buffer. */
+export function legacyPae(payloadType: string, payload: Uint8Array): Uint8Array {
+  const chunks = Array.from(legacyPaeChunks(payloadType, payload), (c) => c.slice());
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
 import { fromHex, toHex } from "../util/encoding.ts";
+import { leavesModel, normalizeRelative } from "../hashing/paths.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
 import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
@@ -114,8 +115,8 @@ function stringField(obj: Record<string, Json>, name: string, where: string): st
 
 /**
  * Checks a signed path and returns it. Refused before any file is opened:
- * names that could reach outside the model (absolute, `..`, a backslash, a
- * NUL) and names that are not in the canonical form every signer writes
+ * names that could reach outside the model (absolute, `..`, a NUL, a
+ * backslash on Windows: {@linkcode leavesModel}) and names that are not in the canonical form every signer writes
  * (empty or `.` components, a trailing `/`; `.` alone is the single-file
  * model), which could otherwise alias another name. Python would normalise
  * or accept them; none can come from a genuine signer.
@@ -123,7 +124,7 @@ function stringField(obj: Record<string, Json>, name: string, where: string): st
 function signedPath(name: string, where: string): string {
   if (name === ".") return name;
   const parts = name.split("/");
-  if (name.startsWith("/") || parts.includes("..") || name.includes("\\") || name.includes("\0")) {
+  if (leavesModel(name)) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it could point outside the model.`,
@@ -238,6 +239,17 @@ function parseSerialization(predicate: Record<string, Json>): {
     );
   }
   const ignorePaths = rawIgnore as string[];
+  // An entry naming the model root would ignore every file: with no resources
+  // such a statement would "verify" any folder.
+  const root = ignorePaths.find((p) => normalizeRelative(p) === ".");
+  if (root !== undefined) {
+    throw new PayloadError(
+      "predicate.serialization.ignore_paths",
+      `Refusing ignore path '${
+        shown(root)
+      }': it names the model root, which would ignore every file.`,
+    );
+  }
   if (method === "files") return { serialization: { method, hashType }, ignorePaths };
   const shardSize = field(s, "shard_size", "predicate.serialization");
   if (typeof shardSize !== "number" || !Number.isSafeInteger(shardSize) || shardSize <= 0) {

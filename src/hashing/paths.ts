@@ -10,6 +10,19 @@ import * as nodePath from "node:path";
 
 const IS_WINDOWS = Deno.build.os === "windows";
 
+/**
+ * True when a signed name could reach outside the model: absolute, a `..`
+ * component, a NUL, or, on Windows only, a backslash (a separator there).
+ * On POSIX systems a backslash is an ordinary name character: our signer
+ * records `a\b` for a file of that name and this verifier accepts it; on
+ * Windows the signer turns backslashes into `/` (see {@linkcode toPosix}), so
+ * a signed backslash never comes from a genuine signature made there.
+ */
+export function leavesModel(name: string): boolean {
+  return name.startsWith("/") || name.split("/").includes("..") || name.includes("\0") ||
+    (IS_WINDOWS && name.includes("\\"));
+}
+
 /** Turns OS separators into `/` (item names are POSIX on every OS, §1.5). */
 export function toPosix(p: string): string {
   return IS_WINDOWS ? p.replaceAll("\\", "/") : p;

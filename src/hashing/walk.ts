@@ -10,9 +10,9 @@
 import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
-import { fsErrorReason } from "../util/fs_errors.ts";
+import { fileKind, fsErrorReason } from "../util/fs_errors.ts";
 import type { IgnoreSet } from "./ignore.ts";
-import { joinModelPath, normalizeUserPath, toPosix } from "./paths.ts";
+import { joinModelPath, leavesModel, normalizeUserPath, toPosix } from "./paths.ts";
 
 /** A regular file of the model (a symlink to one, when allowed). */
 export interface ModelFile {
@@ -49,10 +49,12 @@ function symlinkRefused(path: string): ModelPathError {
   );
 }
 
-function notFileOrDirectory(path: string, cause?: unknown): ModelPathError {
+/** Python's §1.3 message, then the actual reason: the error's, or the kind of special file. */
+function notFileOrDirectory(path: string, cause: unknown, stat?: Deno.FileInfo): ModelPathError {
+  const reason = stat ? `it is ${fileKind(stat)}` : fsErrorReason(cause);
   return new ModelPathError(
     path,
-    `Cannot use '${path}' as file or directory. It could be a special file, it could be missing, or there might be a permission issue.`,
+    `Cannot use '${path}' as file or directory. Reason: ${reason}.`,
     { cause },
   );
 }
@@ -77,7 +79,7 @@ function inspect(path: string, allowSymlinks: boolean): { stat: Deno.FileInfo; i
       throw notFileOrDirectory(path, e);
     }
   }
-  if (!stat.isFile && !stat.isDirectory) throw notFileOrDirectory(path);
+  if (!stat.isFile && !stat.isDirectory) throw notFileOrDirectory(path, undefined, stat);
   return { stat, isLink };
 }
 
@@ -166,9 +168,7 @@ export function statNamedFiles(
   const checkedDirs = new Set<string>();
   for (const name of names) {
     const parts = name.split("/");
-    if (
-      name.startsWith("/") || parts.includes("..") || name.includes("\\") || name.includes("\0")
-    ) {
+    if (leavesModel(name)) {
       throw new ModelPathError(
         name,
         `Refusing signed name '${name}': it points outside the model.`,

@@ -276,7 +276,7 @@ Deno.test("bundle: a signature file over 64 MiB is refused before it is read", a
   Deno.truncateSync(sig, MAX_BUNDLE_BYTES + 1);
   const e = await rejection(() => readSignatureFile(sig));
   assert.ok(e instanceof BundleFormatError, `${e.name}: ${e.message}`);
-  assert.match(e.message, /67108865 bytes; more than 67108864 is not a signature/);
+  assert.match(e.message, /larger than 67108864 bytes, the limit for a signature/);
   assertOneLine(e);
 });
 

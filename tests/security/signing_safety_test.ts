@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { OutputError } from "../../src/errors.ts";
-import { writeFileAtomic } from "../../src/api/atomic_write.ts";
+import { constants as osConstants } from "node:os";
+import { TERMINATING_SIGNALS, writeFileAtomic } from "../../src/api/atomic_write.ts";
 import { SigningConfig } from "../../src/api/signing_config.ts";
 import { ROOT as REPO, runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
@@ -104,19 +105,19 @@ Deno.test("signing into a read-only folder fails cleanly: library and CLI", asyn
   assert.ok([...Deno.readDirSync(folder)].every((x) => !x.name.includes("model.sig")));
 });
 
-Deno.test("SIGINT during the signature write: the file is complete, nothing else is left, the interrupt is honoured", async () => {
-  if (Deno.build.os === "windows") return;
-  using dir = tempDir();
-  const target = nodePath.join(dir.path, "model.sig");
-  const release = nodePath.join(dir.path, "release");
-  // The child stops inside the write (after the data, before the rename)
-  // until the parent has sent SIGINT: the signal lands in the window for sure.
-  const script = nodePath.join(dir.path, "child.ts");
-  Deno.writeTextFileSync(
-    script,
-    `import { writeFileAtomic } from ${
-      JSON.stringify(nodePath.join(REPO, "src/api/atomic_write.ts"))
-    };
+for (const signal of TERMINATING_SIGNALS) {
+  Deno.test(`${signal} during the signature write: the file is complete, nothing else is left, the signal is honoured`, async () => {
+    using dir = tempDir();
+    const target = nodePath.join(dir.path, "model.sig");
+    const release = nodePath.join(dir.path, "release");
+    // The child stops inside the write (after the data, before the rename)
+    // until the parent has sent SIGINT: the signal lands in the window for sure.
+    const script = nodePath.join(dir.path, "child.ts");
+    Deno.writeTextFileSync(
+      script,
+      `import { writeFileAtomic } from ${
+        JSON.stringify(nodePath.join(REPO, "src/api/atomic_write.ts"))
+      };
 const sync = Deno.FsFile.prototype.syncSync;
 Deno.FsFile.prototype.syncSync = function () {
   console.log("writing");
@@ -127,28 +128,29 @@ writeFileAtomic(${JSON.stringify(target)}, new TextEncoder().encode("complete si
 await new Promise((r) => setTimeout(r, 1000));
 console.log("not interrupted");
 `,
-  );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  const first = await reader.read();
-  assert.equal(new TextDecoder().decode(first.value), "writing\n");
-  child.kill("SIGINT");
-  Deno.writeFileSync(release, new Uint8Array());
-  let rest = "";
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    rest += new TextDecoder().decode(r.value);
-  }
-  const status = await child.status;
-  await child.stderr.cancel();
-  assert.equal(status.code, 130);
-  assert.equal(rest, "", "the process went on after the interrupt");
-  assert.equal(Deno.readTextFileSync(target), "complete signature");
-  assert.deepEqual(tempFiles(dir.path), []);
-});
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--quiet", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const first = await reader.read();
+    assert.equal(new TextDecoder().decode(first.value), "writing\n");
+    child.kill(signal);
+    Deno.writeFileSync(release, new Uint8Array());
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      rest += new TextDecoder().decode(r.value);
+    }
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 128 + (osConstants.signals as Record<string, number>)[signal]);
+    assert.equal(rest, "", "the process went on after the signal");
+    assert.equal(Deno.readTextFileSync(target), "complete signature");
+    assert.deepEqual(tempFiles(dir.path), []);
+  });
+}
 
 Deno.test("SIGINT at any moment of a CLI sign leaves a complete signature or none", async () => {
   if (Deno.build.os === "windows") return;

@@ -5,7 +5,13 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import * as nodePath from "node:path";
 import { verifyEcdsa } from "../../src/crypto/ec_keys.ts";
 import { fromBase64 } from "../../src/util/encoding.ts";
-import { legacyPae, pae, pythonBytesRepr } from "../../src/format/dsse.ts";
+import {
+  legacyPae,
+  legacyPaeChunks,
+  pae,
+  pythonBytesRepr,
+  pythonBytesReprChunks,
+} from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { VECTORS } from "../fixtures.ts";
@@ -107,4 +113,26 @@ Deno.test("legacy PAE: one changed payload byte breaks the v0.2.0 signature", ()
   assert.ok(
     !verifyEcdsa(v.leaf!.publicKey, legacyPae(v.payloadType, payload), v.signature, "sha256"),
   );
+});
+
+Deno.test("legacy PAE in chunks: the v0.2.0 signature verifies streamed, as the verifiers use it", () => {
+  const v = vector("v0.2.0-certificate");
+  const key = v.leaf!.publicKey;
+  assert.ok(verifyEcdsa(key, legacyPaeChunks(v.payloadType, v.payload), v.signature, "sha256"));
+  assert.ok(!verifyEcdsa(key, legacyPaeChunks(v.payloadType, v.payload), v.signature, "sha384"));
+});
+
+Deno.test("pythonBytesReprChunks: 1 MiB of 0xFF is 4 MiB + 3 bytes in chunks of at most 64 KiB + 4", () => {
+  const bytes = new Uint8Array(1024 * 1024).fill(0xff);
+  let total = 0;
+  let largest = 0;
+  let first: Uint8Array | undefined;
+  for (const chunk of pythonBytesReprChunks(bytes)) {
+    first ??= chunk.slice(0, 6);
+    total += chunk.length;
+    largest = Math.max(largest, chunk.length);
+  }
+  assert.equal(total, 4 * 1024 * 1024 + 3);
+  assert.ok(largest <= 64 * 1024 + 4, `chunk of ${largest} bytes`);
+  assert.equal(decoder.decode(first), "b'\\xff");
 });

@@ -153,21 +153,25 @@ Deno.test("directory symlinks are never descended; links outside the model warn"
   );
 });
 
-Deno.test("broken links, special files and missing paths fail with the §1.3 message", async () => {
+Deno.test("broken links, special files and missing paths fail with the §1.3 message and the real reason", async () => {
   using tmp = tempDir();
   write(tmp.path, { "m/f": "x" });
   const model = nodePath.join(tmp.path, "m");
-  const special = (p: string) => (e: unknown) =>
+  const special = (p: string, reason = "it is a FIFO") => (e: unknown) =>
     e instanceof ModelPathError && e.path === p &&
-    /as file or directory\. It could be a special file/.test(e.message);
+    e.message.endsWith(`as file or directory. Reason: ${reason}.`);
   await assert.rejects(
     new HashingConfig().hash(nodePath.join(tmp.path, "missing")),
-    special(`${tmp.path}/missing`),
+    special(`${tmp.path}/missing`, "no such file or directory"),
+  );
+  await assert.rejects(
+    new HashingConfig().hash(nodePath.join(tmp.path, "n".repeat(300))),
+    special(`${tmp.path}/${"n".repeat(300)}`, "name too long for the operating system"),
   );
   Deno.symlinkSync("nowhere", nodePath.join(model, "broken"));
   await assert.rejects(
     new HashingConfig().setAllowSymlinks(true).hash(model),
-    special(`${model}/broken`),
+    special(`${model}/broken`, "no such file or directory"),
   );
   Deno.removeSync(nodePath.join(model, "broken"));
   const fifo = new Deno.Command("mkfifo", { args: [nodePath.join(model, "pipe")] }).outputSync();

@@ -220,7 +220,9 @@ Deno.test("resource digests in upper case are accepted and read as lower case", 
 });
 
 Deno.test("resource names that could leave the model are refused", () => {
-  for (const name of ["..", "../a", "d/../../a", "/etc/passwd", "d\\..\\a", "a\0b"]) {
+  // A backslash is a separator only on Windows (on POSIX a name character: hostile_inputs_test.ts).
+  const windows = Deno.build.os === "windows" ? ["d\\..\\a"] : [];
+  for (const name of ["..", "../a", "d/../../a", "/etc/passwd", "a\0b", ...windows]) {
     const e = failure(statement([{ name, algorithm: "sha256", digest: D1 }]));
     assert.match(e.message, /it could point outside the model\.$/, JSON.stringify(name));
     assert.equal(e.field, "predicate.resources[0].name");

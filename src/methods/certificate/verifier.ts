@@ -16,7 +16,7 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { readDsseBundle } from "../../format/bundle.ts";
-import { legacyPae, pae } from "../../format/dsse.ts";
+import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
 import {
   certificateFingerprint,
   readPemCertificates,
@@ -84,8 +84,13 @@ export class CertificateVerifier implements BundleVerifier {
       );
     }
     const ok =
-      verifyEcdsa(result.leafPublicKey, pae(b.payloadType, b.payload), b.signature, hash) ||
-      verifyEcdsa(result.leafPublicKey, legacyPae(b.payloadType, b.payload), b.signature, "sha256");
+      verifyEcdsa(result.leafPublicKey, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
+      verifyEcdsa(
+        result.leafPublicKey,
+        legacyPaeChunks(b.payloadType, b.payload),
+        b.signature,
+        "sha256",
+      );
     if (!ok) {
       throw new SignatureError("The signature does not verify with the signing certificate's key.");
     }

@@ -16,7 +16,7 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { readDsseBundle } from "../../format/bundle.ts";
-import { legacyPae, pae } from "../../format/dsse.ts";
+import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
 import { KeyError } from "../../errors.ts";
 
 /** Python's notice for bundles without a key hint (pre-1.1 signatures). */
@@ -59,8 +59,8 @@ export class EllipticKeyVerifier implements BundleVerifier {
       this.#log("WARNING", OLD_MATERIAL_WARNING);
     }
     const hash = curveHash(this.#key);
-    const ok = verifyEcdsa(this.#key, pae(b.payloadType, b.payload), b.signature, hash) ||
-      verifyEcdsa(this.#key, legacyPae(b.payloadType, b.payload), b.signature, hash);
+    const ok = verifyEcdsa(this.#key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
+      verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash);
     if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
     return Promise.resolve({ payloadType: b.payloadType, payload: b.payload });
   }

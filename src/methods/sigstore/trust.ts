@@ -8,13 +8,15 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ConfigError, SigstoreError } from "../../errors.ts";
 import { SigningConfig, TrustedRoot, TUF_SEEDS } from "../../deps/sigstore.ts";
 import { fromBase64 } from "../../util/encoding.ts";
-import { fsErrorReason } from "../../util/fs_errors.ts";
-import { isJsonObject } from "../../util/json.ts";
+import { isJsonObject, jsonSyntaxReason } from "../../util/json.ts";
+import { readInputText } from "../../util/input_file.ts";
+
+/** Largest trust config read: real ones (a trusted root and a signing config) are tens of KiB. */
+export const MAX_TRUST_CONFIG_BYTES = 16 * 1024 * 1024;
 import type { VerificationLog } from "../../format/contracts.ts";
 
 /** JSON form of a Sigstore `SigningConfig` (media type v0.2). */
@@ -79,12 +81,19 @@ export const TUF_TIMEOUT_MS = 3000;
  * @throws {ConfigError} when the file cannot be read or has no trusted root.
  */
 export function readTrustConfig(path: string): ClientTrustConfig {
+  const text = readInputText(path, {
+    what: "trust config",
+    maxBytes: MAX_TRUST_CONFIG_BYTES,
+    error: (message) => new ConfigError("trust-config", message),
+  });
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    parsed = JSON.parse(text);
   } catch (e) {
-    const reason = fsErrorReason(e);
-    throw new ConfigError("trust-config", `Cannot read trust config '${path}': ${reason}`);
+    throw new ConfigError(
+      "trust-config",
+      `Trust config '${path}' is not valid JSON: ${jsonSyntaxReason(e)}.`,
+    );
   }
   if (!isJsonObject(parsed) || !isJsonObject(parsed.trustedRoot)) {
     throw new ConfigError("trust-config", `Trust config '${path}' has no 'trustedRoot' object`);

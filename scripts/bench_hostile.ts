@@ -1,0 +1,239 @@
+/**
+ * Bench rows of issue 17 (part of `deno task bench`; alone: `deno run
+ * --allow-all scripts/bench_hostile.ts`): time and peak RSS of refusing
+ * hostile inputs through the real CLI, each as its own child process.
+ *
+ * 1. An unsigned signature under the 64 MiB cap whose payload is 60 MB of
+ *    base64 `////` (45 MB of 0xFF bytes), for `verify key` and `verify
+ *    certificate` (the legacy PAE used to cost 3.2 GB and 22–28 s).
+ * 2. `/dev/zero`, `/dev/urandom`, a FIFO without a writer and a symlink to
+ *    each, for every option that reads a file.
+ *
+ * Target for every row: exit 1 with one line, under 2 s and 300 MiB. `cat`
+ * of the 60 MB signature is the native reference for row 1.
+ *
+ * @module
+ */
+
+import * as nodePath from "node:path";
+import { peakRssKiB } from "./bench_util.ts";
+
+const ROOT = nodePath.resolve(import.meta.dirname!, "..");
+const MAIN = nodePath.join(ROOT, "main.ts");
+const DATA = nodePath.join(ROOT, "tests", "testdata");
+const CERT_KEYS = nodePath.join(DATA, "keys", "certificate");
+const KEY_MODEL = nodePath.join(DATA, "v1.1.0-elliptic-key");
+const CERT_MODEL = nodePath.join(DATA, "v1.0.1-certificate");
+const SIGSTORE_MODEL = nodePath.join(DATA, "v1.0.1-sigstore");
+const PUB = nodePath.join(CERT_KEYS, "signing-key-pub.pem");
+const KEY = nodePath.join(CERT_KEYS, "signing-key.pem");
+const CERT = nodePath.join(CERT_KEYS, "signing-key-cert.pem");
+const CA = nodePath.join(CERT_KEYS, "ca-cert.pem");
+const LIMIT_MS = 2000;
+const LIMIT_MIB = 300;
+
+/** One refusal: wall time, peak RSS, exit status and the number of stderr lines. */
+export interface Refusal {
+  readonly label: string;
+  readonly ms: number;
+  readonly peakMiB: number;
+  readonly code: number;
+  readonly lines: number;
+}
+
+async function refuse(label: string, cmd: string, args: string[]): Promise<Refusal> {
+  const rssFile = Deno.makeTempFileSync({ prefix: "bench-rss-" });
+  const start = performance.now();
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%M", "-o", rssFile, cmd, ...args],
+    stdin: "null",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const ms = performance.now() - start;
+  const rss = Number(Deno.readTextFileSync(rssFile).trim().split("\n").at(-1));
+  Deno.removeSync(rssFile);
+  const stderr = new TextDecoder().decode(out.stderr).trimEnd();
+  // GNU time adds "Command exited with non-zero status 1" to its output file, not stderr.
+  return { label, ms, peakMiB: rss / 1024, code: out.code, lines: stderr.split("\n").length };
+}
+
+const cli = (label: string, args: string[]) =>
+  refuse(label, Deno.execPath(), ["run", "--allow-all", "--quiet", MAIN, ...args]);
+
+/** A copy of `model.sig` of `folder` in `dir` with a 60 MB `////` payload. */
+function hostileSignature(dir: string, folder: string): string {
+  const bundle = JSON.parse(Deno.readTextFileSync(nodePath.join(DATA, folder, "model.sig")));
+  bundle.dsseEnvelope.payload = "////".repeat(15_000_000);
+  const path = nodePath.join(dir, `${folder}.sig`);
+  Deno.writeTextFileSync(path, JSON.stringify(bundle));
+  return path;
+}
+
+/** Measures every refusal; the caller prints them. */
+export async function measureHostile(): Promise<Refusal[]> {
+  const dir = Deno.makeTempDirSync({ prefix: "bench-hostile-" });
+  try {
+    const rows: Refusal[] = [];
+    const keySig = hostileSignature(dir, "v1.1.0-elliptic-key");
+    const certSig = hostileSignature(dir, "v1.0.1-certificate");
+    rows.push(await refuse("cat of the 60 MB signature (reference)", "cat", [keySig]));
+    rows.push(
+      await cli("60 MB //// payload: verify key", [
+        "verify",
+        "key",
+        "--signature",
+        keySig,
+        "--public-key",
+        PUB,
+        KEY_MODEL,
+      ]),
+    );
+    rows.push(
+      await cli("60 MB //// payload: verify certificate", [
+        "verify",
+        "certificate",
+        "--signature",
+        certSig,
+        "--certificate-chain",
+        CA,
+        CERT_MODEL,
+      ]),
+    );
+    const fifo = nodePath.join(dir, "fifo");
+    if (!new Deno.Command("mkfifo", { args: [fifo] }).outputSync().success) {
+      throw new Error("mkfifo");
+    }
+    const specials = ["/dev/zero", "/dev/urandom", fifo];
+    for (const t of [...specials]) {
+      const link = nodePath.join(dir, `link-to-${nodePath.basename(t)}`);
+      Deno.symlinkSync(t, link);
+      specials.push(link);
+    }
+    const out = nodePath.join(dir, "out.sig");
+    const options: [string, (p: string) => string[]][] = [
+      [
+        "verify key --signature",
+        (p) => ["verify", "key", "--signature", p, "--public-key", PUB, KEY_MODEL],
+      ],
+      ["verify key --public-key", (p) => [
+        "verify",
+        "key",
+        "--signature",
+        nodePath.join(KEY_MODEL, "model.sig"),
+        "--public-key",
+        p,
+        KEY_MODEL,
+      ]],
+      ["verify certificate --signature", (p) => [
+        "verify",
+        "certificate",
+        "--signature",
+        p,
+        "--certificate-chain",
+        CA,
+        CERT_MODEL,
+      ]],
+      ["verify certificate --certificate-chain", (p) => [
+        "verify",
+        "certificate",
+        "--signature",
+        nodePath.join(CERT_MODEL, "model.sig"),
+        "--certificate-chain",
+        p,
+        CERT_MODEL,
+      ]],
+      ["verify sigstore --trust-config", (p) => [
+        "verify",
+        "sigstore",
+        "--identity",
+        "a@example.com",
+        "--identity-provider",
+        "https://issuer.example",
+        "--trust-config",
+        p,
+        "--signature",
+        nodePath.join(SIGSTORE_MODEL, "model.sig"),
+        SIGSTORE_MODEL,
+      ]],
+      [
+        "sign key --private-key",
+        (p) => ["sign", "key", "--private-key", p, "--signature", out, KEY_MODEL],
+      ],
+      ["sign certificate --private-key", (p) => [
+        "sign",
+        "certificate",
+        "--private-key",
+        p,
+        "--signing-certificate",
+        CERT,
+        "--signature",
+        out,
+        KEY_MODEL,
+      ]],
+      ["sign certificate --signing-certificate", (p) => [
+        "sign",
+        "certificate",
+        "--private-key",
+        KEY,
+        "--signing-certificate",
+        p,
+        "--signature",
+        out,
+        KEY_MODEL,
+      ]],
+      ["sign certificate --certificate-chain", (p) => [
+        "sign",
+        "certificate",
+        "--private-key",
+        KEY,
+        "--signing-certificate",
+        CERT,
+        "--certificate-chain",
+        p,
+        "--signature",
+        out,
+        KEY_MODEL,
+      ]],
+      [
+        "sign sigstore --trust-config",
+        (p) => ["sign", "sigstore", "--trust-config", p, "--signature", out, KEY_MODEL],
+      ],
+    ];
+    for (const [option, args] of options) {
+      for (const p of specials) {
+        const shown = p.startsWith(dir) ? nodePath.basename(p) : p;
+        rows.push(await cli(`${option} ${shown}`, args(p)));
+      }
+    }
+    return rows;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** Prints the rows and one pass/fail line per target. */
+export function printHostile(rows: readonly Refusal[]): void {
+  const load = Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
+  console.log(
+    `\nHostile inputs (issue 17), load ${load}: exit 1 with one line, < ${LIMIT_MS} ms, < ${LIMIT_MIB} MiB`,
+  );
+  let failed = 0;
+  for (const r of rows) {
+    const reference = r.label.endsWith("(reference)");
+    const ok = reference ||
+      (r.code === 1 && r.lines === 1 && r.ms < LIMIT_MS && r.peakMiB < LIMIT_MIB);
+    if (!ok) failed++;
+    console.log(
+      `  ${reference ? "    " : ok ? "PASS" : "FAIL"}  ${r.label.padEnd(56)} ${
+        r.ms.toFixed(0).padStart(6)
+      } ms ${r.peakMiB.toFixed(0).padStart(5)} MiB  exit ${r.code}`,
+    );
+  }
+  console.log(
+    `  ${rows.length - 1 - failed} of ${
+      rows.length - 1
+    } refusals within the targets (bench process RSS ${(peakRssKiB() / 1024).toFixed(0)} MiB)`,
+  );
+}
+
+if (import.meta.main) printHostile(await measureHostile());

@@ -1,0 +1,229 @@
+// Every file the user names is opened once, checked to be a regular file on the handle and read
+// with a hard limit (src/util/input_file.ts): devices, FIFOs without a writer and symlinks to
+// them are refused with one line and exit 1 for every option that reads a file (issue 17 items
+// 1, 2, 4). Time and memory of the refusals are measured in scripts/bench.ts, not here.
+import assert from "node:assert/strict";
+import * as nodePath from "node:path";
+import { run } from "../../src/cli/main.ts";
+import type { CliIo } from "../../src/cli/io.ts";
+import { readInputFile } from "../../src/util/input_file.ts";
+import { MAIN } from "../cli.ts";
+import { CERT_KEYS } from "../certs.ts";
+import { tempDir, VECTORS } from "../fixtures.ts";
+
+const KEY_MODEL = nodePath.join(VECTORS, "v1.1.0-elliptic-key");
+const CERT_MODEL = nodePath.join(VECTORS, "v1.0.1-certificate");
+const SIGSTORE_MODEL = nodePath.join(VECTORS, "v1.0.1-sigstore");
+const PUB = nodePath.join(CERT_KEYS, "signing-key-pub.pem");
+const KEY = nodePath.join(CERT_KEYS, "signing-key.pem");
+const CERT = nodePath.join(CERT_KEYS, "signing-key-cert.pem");
+const CA = nodePath.join(CERT_KEYS, "ca-cert.pem");
+
+/** Runs the CLI in this process, capturing both streams. */
+async function runInProcess(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    out: (line) => void (stdout += line + "\n"),
+    errRaw: (text) => void (stderr += text),
+    stderrIsTerminal: false,
+  };
+  const code = await run(args, io);
+  return { code, stdout, stderr };
+}
+
+/** The special inputs of the issue, each also behind a symlink; made in `dir`. */
+function specialInputs(dir: string): [string, string][] {
+  const fifo = nodePath.join(dir, "fifo");
+  const made = new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+  assert.equal(made.code, 0, "mkfifo");
+  const inputs: [string, string][] = [
+    ["/dev/zero", "a device"],
+    ["/dev/urandom", "a device"],
+    [fifo, "a FIFO"],
+  ];
+  for (const [target, kind] of [...inputs]) {
+    const link = nodePath.join(dir, `link-to-${nodePath.basename(target)}`);
+    Deno.symlinkSync(target, link);
+    inputs.push([link, kind]);
+  }
+  return inputs;
+}
+
+/** Each option that reads a file, as a command line with `p` in that option's place. */
+function optionCases(out: string): [string, (p: string) => string[]][] {
+  const keyModel = ["--signature", nodePath.join(KEY_MODEL, "model.sig")];
+  return [
+    [
+      "verify key --signature",
+      (p) => ["verify", "key", "--signature", p, "--public-key", PUB, KEY_MODEL],
+    ],
+    [
+      "verify key --public-key",
+      (p) => ["verify", "key", ...keyModel, "--public-key", p, KEY_MODEL],
+    ],
+    ["verify certificate --signature", (p) => [
+      "verify",
+      "certificate",
+      "--signature",
+      p,
+      "--certificate-chain",
+      CA,
+      CERT_MODEL,
+    ]],
+    ["verify certificate --certificate-chain", (p) => [
+      "verify",
+      "certificate",
+      "--signature",
+      nodePath.join(CERT_MODEL, "model.sig"),
+      "--certificate-chain",
+      p,
+      CERT_MODEL,
+    ]],
+    ["verify sigstore --trust-config", (p) => [
+      "verify",
+      "sigstore",
+      "--identity",
+      "a@example.com",
+      "--identity-provider",
+      "https://issuer.example",
+      "--trust-config",
+      p,
+      "--signature",
+      nodePath.join(SIGSTORE_MODEL, "model.sig"),
+      SIGSTORE_MODEL,
+    ]],
+    [
+      "sign key --private-key",
+      (p) => ["sign", "key", "--private-key", p, "--signature", out, KEY_MODEL],
+    ],
+    ["sign certificate --private-key", (p) => [
+      "sign",
+      "certificate",
+      "--private-key",
+      p,
+      "--signing-certificate",
+      CERT,
+      "--signature",
+      out,
+      KEY_MODEL,
+    ]],
+    ["sign certificate --signing-certificate", (p) => [
+      "sign",
+      "certificate",
+      "--private-key",
+      KEY,
+      "--signing-certificate",
+      p,
+      "--signature",
+      out,
+      KEY_MODEL,
+    ]],
+    ["sign certificate --certificate-chain", (p) => [
+      "sign",
+      "certificate",
+      "--private-key",
+      KEY,
+      "--signing-certificate",
+      CERT,
+      "--certificate-chain",
+      p,
+      "--signature",
+      out,
+      KEY_MODEL,
+    ]],
+    ["sign sigstore --trust-config", (p) => [
+      "sign",
+      "sigstore",
+      "--trust-config",
+      p,
+      "--signature",
+      out,
+      KEY_MODEL,
+    ]],
+  ];
+}
+
+Deno.test("every option that reads a file refuses devices, a FIFO without a writer and symlinks to them: one line, exit 1", async () => {
+  using dir = tempDir();
+  const out = nodePath.join(dir.path, "out.sig");
+  const inputs = specialInputs(dir.path);
+  for (const [option, args] of optionCases(out)) {
+    for (const [path, kind] of inputs) {
+      const r = await runInProcess(args(path));
+      const what = `${option} ${path}`;
+      assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, `${what}: ${r.stderr}`);
+      assert.ok(
+        lines[0].includes(`'${path}': it is ${kind}, not a regular file`),
+        `${what}: ${lines[0]}`,
+      );
+      assert.throws(() => Deno.lstatSync(out), Deno.errors.NotFound, `${what} wrote a signature`);
+    }
+  }
+});
+
+Deno.test("the real CLI refuses a signature FIFO without a writer instead of hanging", async () => {
+  using dir = tempDir();
+  const fifo = nodePath.join(dir.path, "model.sig");
+  assert.equal(new Deno.Command("mkfifo", { args: [fifo] }).outputSync().code, 0);
+  // Before the fix open(2) waited for a writer forever; the timeout turns a hang into a failure.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--quiet",
+      MAIN,
+      "verify",
+      "key",
+      "--signature",
+      fifo,
+      "--public-key",
+      PUB,
+      KEY_MODEL,
+    ],
+    stdin: "null",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1, stderr);
+  assert.match(
+    stderr,
+    /^Verification failed with error: Cannot read signature '.*': it is a FIFO, not a regular file\n$/,
+  );
+});
+
+const fail = (message: string) => new Error(message);
+
+Deno.test("readInputFile: the limit holds for a file that grows past what it reported", () => {
+  using dir = tempDir();
+  const path = nodePath.join(dir.path, "f");
+  Deno.writeFileSync(path, new Uint8Array(1000));
+  assert.equal(readInputFile(path, { what: "file", maxBytes: 1000, error: fail }).length, 1000);
+  assert.throws(
+    () => readInputFile(path, { what: "file", maxBytes: 999, error: fail }),
+    /Cannot read file '.*': it is larger than 999 bytes, the limit for a file/,
+  );
+  // A device reports size 0: only the bytes actually read count.
+  assert.throws(
+    () => readInputFile("/dev/zero", { what: "key", maxBytes: 10, error: fail }),
+    /it is a device, not a regular file/,
+  );
+});
+
+Deno.test("readInputFile: a directory, a missing file and a name too long say so", () => {
+  using dir = tempDir();
+  const opts = { what: "public key", maxBytes: 100, error: fail };
+  assert.throws(() => readInputFile(dir.path, opts), /it is a directory, not a regular file/);
+  assert.throws(
+    () => readInputFile(nodePath.join(dir.path, "absent"), opts),
+    /Cannot read public key '.*absent': no such file or directory$/,
+  );
+  assert.throws(
+    () => readInputFile(nodePath.join(dir.path, "n".repeat(300)), opts),
+    /: name too long for the operating system$/,
+  );
+});
