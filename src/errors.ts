@@ -19,7 +19,6 @@ export type ErrorCode =
   | "IDENTITY"
   | "SIGSTORE"
   | "PKCS11"
-  | "TIMESTAMP"
   | "OUTPUT";
 
 /**
@@ -211,17 +210,6 @@ export class Pkcs11Error extends ModelSigningError {
   constructor(message: string, ckr?: number) {
     super("PKCS11", message);
     this.ckr = ckr;
-  }
-}
-
-/** An RFC 3161 timestamp cannot be obtained, or does not verify. */
-export class TimestampError extends ModelSigningError {
-  /**
-   * Creates the error.
-   * @param message Full message.
-   */
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("TIMESTAMP", message, options);
   }
 }
 

@@ -11,6 +11,10 @@
 
 import { Pkcs11Error } from "../../errors.ts";
 
+/** Marks when the FFI code loads, so profiles and the lazy-loading test can see it. */
+export const LOADED_MARK = "model-signing:pkcs11-ffi-loaded";
+performance.mark(LOADED_MARK);
+
 /** `CKA_*` attribute types read from key objects. */
 export const CKA = {
   CLASS: 0x000n,
