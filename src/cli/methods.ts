@@ -248,7 +248,6 @@ const CLI_METHODS: Record<MethodWord, CliMethod> = {
  */
 export function selectMethod(
   args: readonly string[],
-  usage: string,
 ): { name: MethodWord; method: CliMethod; rest: readonly string[] } {
   const first = args[0] as MethodWord;
   const name: MethodWord = (METHOD_WORDS as readonly string[]).includes(first) ? first : "sigstore";
@@ -287,7 +286,7 @@ export function parseMethodCommand(args: readonly string[], command: MethodComma
   const usage = `model_signing ${command.verb} [${words}] [OPTIONS] MODEL_PATH`;
   if (args.length === 0) throw new UsageError("Missing method or MODEL_PATH.", usage);
   if (args[0] === "-h" || args[0] === "--help") throw new HelpRequested(command.groupHelp);
-  const { name, method, rest } = selectMethod(args, usage);
+  const { name, method, rest } = selectMethod(args);
   const spec: CommandSpec = {
     usage: `model_signing ${command.verb} ${name} [OPTIONS] MODEL_PATH`,
     description: `${method.description}\n${command.descriptionTail}`,

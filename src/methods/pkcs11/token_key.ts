@@ -13,6 +13,7 @@ import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import * as nodePath from "node:path";
 import { Pkcs11Error } from "../../errors.ts";
+import { toHex } from "../../util/encoding.ts";
 import { type CurveHash, curveHash, verifyEcdsa } from "../../crypto/ec_keys.ts";
 import { CKA, CKK_EC, CKO, Pkcs11Module, type Pkcs11Session, type Template, ulong } from "./ffi.ts";
 import { resolvePin } from "./pin.ts";
@@ -102,8 +103,6 @@ export function rawSignatureToDer(raw: Uint8Array): Uint8Array {
   return tlv(0x30, concat(derInteger(raw.subarray(0, half)), derInteger(raw.subarray(half))));
 }
 
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const ID_EC_PUBLIC_KEY = new Uint8Array([0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
 
 /**
@@ -112,7 +111,7 @@ const ID_EC_PUBLIC_KEY = new Uint8Array([0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3
  * modules give the bare point).
  */
 export function ecPublicKey(params: Uint8Array, point: Uint8Array, label: string): KeyObject {
-  const size = CURVES[hex(params)];
+  const size = CURVES[toHex(params)];
   if (size === undefined) {
     throw new Pkcs11Error(
       `PKCS #11 key '${label}' is on an unsupported curve (P-256, P-384, P-521 are)`,
@@ -206,7 +205,7 @@ export class Pkcs11TokenKey {
           );
         }
       }
-      const name = uri.object !== undefined ? `'${uri.object}'` : `with id ${hex(uri.id!)}`;
+      const name = uri.object !== undefined ? `'${uri.object}'` : `with id ${toHex(uri.id!)}`;
       const select: [bigint, Uint8Array][] = [];
       if (uri.object !== undefined) select.push([CKA.LABEL, new TextEncoder().encode(uri.object)]);
       if (uri.id !== undefined) select.push([CKA.ID, uri.id]);
