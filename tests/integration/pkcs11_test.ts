@@ -11,7 +11,7 @@ import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { pae } from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS, type Curve, mintLeaf, writePemFile } from "../certs.ts";
-import { runCli } from "../cli.ts";
+import { ROOT, runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { PIN, softHsm, SOFTHSM_MODULE } from "../softhsm.ts";
 
@@ -171,6 +171,52 @@ Deno.test("a PIN from a pin-source file (absolute path and file: URI)", async ()
     ], { env });
     assert.equal(r.code, 0, r.stderr);
   }
+});
+
+Deno.test("without a PIN in the URI, it is asked for on the terminal and not echoed", async () => {
+  const sig = sigPath();
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    "--quiet",
+    nodePath.join(ROOT, "main.ts"),
+    "sign",
+    "pkcs11-key",
+    "--pkcs11-uri",
+    hsm.uri("object=k256", ""),
+    "--signature",
+    sig,
+    model,
+  ].map(quote).join(" ");
+  // `script` gives the CLI a pseudo-terminal; the PIN is typed once the prompt shows.
+  const child = new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  const writer = child.stdin.getWriter();
+  let text = "";
+  let typed = false;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+    if (!typed && text.includes("PIN for PKCS #11 token 'test': ")) {
+      typed = true;
+      await writer.write(new TextEncoder().encode(`${PIN}\r`));
+    }
+  }
+  await writer.close().catch(() => {});
+  assert.equal((await child.status).code, 0, text);
+  assert.ok(typed, text);
+  assert.match(text, /Signing succeeded/);
+  assert.doesNotMatch(text, new RegExp(PIN));
+  assert.ok(Deno.statSync(sig).isFile);
 });
 
 Deno.test("--allow-ffi is what the PKCS #11 commands need, and all they need beyond the others", async () => {

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { readSync } from "node:fs";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Pkcs11Error } from "../../errors.ts";
 import type { Pkcs11Uri } from "./uri.ts";
@@ -75,11 +74,12 @@ function readPinFile(path: string): Uint8Array {
 /** Reads a line from the terminal with echo off (raw mode), writing `prompt` to stderr. */
 async function promptPin(prompt: string): Promise<Uint8Array> {
   const encoder = new TextEncoder();
-  Deno.stderr.writeSync(encoder.encode(prompt));
   const typed: number[] = [];
   const chunk = new Uint8Array(64);
+  // Echo goes off before the prompt shows, so nothing typed after it can be echoed.
   Deno.stdin.setRaw(true);
   try {
+    Deno.stderr.writeSync(encoder.encode(prompt));
     for (;;) {
       const n = await Deno.stdin.read(chunk);
       if (n === null) break;
