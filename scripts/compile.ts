@@ -26,8 +26,9 @@ export const TARGETS = [
 /**
  * The narrowest permissions the tool needs, baked into the executable: read
  * models and keys, write signatures, environment (CI token variables),
- * network (Sigstore), and running only the browser openers for interactive
- * login.
+ * network (Sigstore), running only the browser openers for interactive
+ * login, and FFI (only `sign pkcs11-key`/`pkcs11-certificate` use it, to load
+ * the PKCS #11 module the URI names).
  */
 export const PERMISSIONS = [
   "--allow-read",
@@ -35,6 +36,7 @@ export const PERMISSIONS = [
   "--allow-env",
   "--allow-net",
   "--allow-run=xdg-open,open,rundll32",
+  "--allow-ffi",
 ];
 
 const ROOT = nodePath.resolve(import.meta.dirname!, "..");

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "MISMATCH"
   | "IDENTITY"
   | "SIGSTORE"
+  | "PKCS11"
   | "OUTPUT";
 
 /**
@@ -197,6 +198,24 @@ export class SigstoreError extends ModelSigningError {
    */
   constructor(message: string, options?: { cause?: unknown }) {
     super("SIGSTORE", message, options);
+  }
+}
+
+/**
+ * A PKCS #11 URI, module, token, login or key cannot be used. Messages never
+ * contain the PIN or the URI's query (which may carry it).
+ */
+export class Pkcs11Error extends ModelSigningError {
+  /** The PKCS #11 return value (`CKR_*`) when a module call failed. */
+  readonly ckr?: number;
+  /**
+   * Creates the error.
+   * @param message Full message.
+   * @param ckr The `CKR_*` value of the failed call.
+   */
+  constructor(message: string, ckr?: number) {
+    super("PKCS11", message);
+    this.ckr = ckr;
   }
 }
 

@@ -27,7 +27,7 @@ import type { PayloadSigner } from "../format/contracts.ts";
 /** Which signer, and how the model is hashed. Setters chain. */
 export class SigningConfig {
   #hashing: HashingConfig = new HashingConfig();
-  #signer: PayloadSigner | undefined;
+  #signer: PayloadSigner | (() => Promise<PayloadSigner>) | undefined;
 
   /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
   setHashingConfig(config: HashingConfig): this {
@@ -87,6 +87,43 @@ export class SigningConfig {
   }
 
   /**
+   * Sign with an EC private key on a PKCS #11 token (Python
+   * `use_pkcs11_signer`); the bundle is the key method's. `uri` is an RFC 7512
+   * URI naming the module, the token, the key (`object` and/or `id`) and
+   * optionally the PIN (`pin-value`, `pin-source`); without one, the PIN is
+   * asked for on the terminal. The FFI code loads, and the token is opened
+   * and checked, when {@linkcode SigningConfig.sign} starts, before hashing.
+   * Needs `--allow-ffi`.
+   */
+  usePkcs11Signer(options: { uri: string }): this {
+    this.#signer = async () => {
+      const { Pkcs11Signer } = await import("../methods/pkcs11/signer.ts");
+      return await Pkcs11Signer.open(options.uri);
+    };
+    return this;
+  }
+
+  /**
+   * Sign with a PKCS #11 token key and its certificate (Python
+   * `use_pkcs11_certificate_signer`); the bundle is the certificate method's.
+   * The token's public key must be the certificate's. Opened like
+   * {@linkcode SigningConfig.usePkcs11Signer}.
+   */
+  usePkcs11CertificateSigner(options: {
+    uri: string;
+    signingCertificate: string;
+    certificateChain?: readonly string[];
+  }): this {
+    this.#signer = async () => {
+      const { Pkcs11CertificateSigner } = await import(
+        "../methods/pkcs11/certificate_signer.ts"
+      );
+      return await Pkcs11CertificateSigner.open(options);
+    };
+    return this;
+  }
+
+  /**
    * Hashes the model, signs the statement and writes the signature to
    * `signaturePath` atomically. The library does not leave the signature
    * file out of the hashing by itself: add it to the hashing config's ignored
@@ -102,11 +139,16 @@ export class SigningConfig {
       throw new ConfigError("signer", "Attempting to sign with no configured signer");
     }
     checkSignatureTarget(signaturePath, modelPath);
-    const manifest = await this.#hashing.hash(modelPath);
-    assertNotEmpty(manifest, modelPath);
-    const bundle = await this.#signer.sign(buildStatement(manifest));
-    checkSignatureTarget(signaturePath, modelPath);
-    writeFileAtomic(signaturePath, serializeBundle(bundle));
-    return manifest;
+    const signer = typeof this.#signer === "function" ? await this.#signer() : this.#signer;
+    try {
+      const manifest = await this.#hashing.hash(modelPath);
+      assertNotEmpty(manifest, modelPath);
+      const bundle = await signer.sign(buildStatement(manifest));
+      checkSignatureTarget(signaturePath, modelPath);
+      writeFileAtomic(signaturePath, serializeBundle(bundle));
+      return manifest;
+    } finally {
+      signer.close?.();
+    }
   }
 }

@@ -184,25 +184,74 @@ const sigstore: CliMethod = {
   },
 };
 
-const CLI_METHODS: Partial<Record<MethodWord, CliMethod>> = { sigstore, key, certificate };
+const PKCS11_URI = {
+  type: "string",
+  metavar: "URI",
+  help: "RFC 7512 PKCS #11 URI of the private key, e.g. " +
+    "'pkcs11:token=T;object=K?module-path=/usr/lib/softhsm/libsofthsm2.so' (required)",
+} as const;
+
+/** PKCS #11 signatures are verified with the key or certificate method. */
+function pkcs11Verifier(instead: "key" | "certificate") {
+  return (_values: OptionValues, _config: VerifyingConfig, usage: string): Promise<void> => {
+    throw new UsageError(
+      `Verify a PKCS #11 signature with 'model_signing verify ${instead}'.`,
+      usage,
+    );
+  };
+}
+
+const pkcs11Key: CliMethod = {
+  description:
+    "Sign with an elliptic-curve key on a PKCS #11 token (needs --allow-ffi); verify with 'verify key'.",
+  signOptions: { "pkcs11-uri": PKCS11_URI },
+  verifyOptions: {},
+  configureSigner(values, config, usage) {
+    config.usePkcs11Signer({ uri: requireString(values, "pkcs11-uri", usage) });
+    return Promise.resolve();
+  },
+  configureVerifier: pkcs11Verifier("key"),
+};
+
+const pkcs11Certificate: CliMethod = {
+  description:
+    "Sign with a PKCS #11 token key and its X.509 certificate (needs --allow-ffi); verify with 'verify certificate'.",
+  signOptions: {
+    "pkcs11-uri": PKCS11_URI,
+    "signing-certificate": certificate.signOptions["signing-certificate"],
+    "certificate-chain": certificate.signOptions["certificate-chain"],
+  },
+  verifyOptions: {},
+  configureSigner(values, config, usage) {
+    config.usePkcs11CertificateSigner({
+      uri: requireString(values, "pkcs11-uri", usage),
+      signingCertificate: requireString(values, "signing-certificate", usage),
+      certificateChain: strings(values, "certificate-chain"),
+    });
+    return Promise.resolve();
+  },
+  configureVerifier: pkcs11Verifier("certificate"),
+};
+
+const CLI_METHODS: Record<MethodWord, CliMethod> = {
+  sigstore,
+  key,
+  certificate,
+  "pkcs11-key": pkcs11Key,
+  "pkcs11-certificate": pkcs11Certificate,
+};
 
 /**
  * Splits `sign`/`verify` arguments into the method and its arguments: a
  * leading method word selects the method; otherwise Sigstore gets all tokens
  * (§7.1).
- *
- * @throws {UsageError} for a method this tool does not offer (PKCS #11).
  */
 export function selectMethod(
   args: readonly string[],
-  usage: string,
 ): { name: MethodWord; method: CliMethod; rest: readonly string[] } {
   const first = args[0] as MethodWord;
   const name: MethodWord = (METHOD_WORDS as readonly string[]).includes(first) ? first : "sigstore";
   const method = CLI_METHODS[name];
-  if (!method) {
-    throw new UsageError(`The method '${name}' is not supported by this tool.`, usage);
-  }
   return { name, method, rest: name === first ? args.slice(1) : args };
 }
 
@@ -233,10 +282,11 @@ export function parseMethodCommand(args: readonly string[], command: MethodComma
   values: OptionValues;
   modelPath: string;
 } {
-  const usage = `model_signing ${command.verb} [sigstore|key|certificate] [OPTIONS] MODEL_PATH`;
+  const words = command.verb === "sign" ? METHOD_WORDS.join("|") : "sigstore|key|certificate";
+  const usage = `model_signing ${command.verb} [${words}] [OPTIONS] MODEL_PATH`;
   if (args.length === 0) throw new UsageError("Missing method or MODEL_PATH.", usage);
   if (args[0] === "-h" || args[0] === "--help") throw new HelpRequested(command.groupHelp);
-  const { name, method, rest } = selectMethod(args, usage);
+  const { name, method, rest } = selectMethod(args);
   const spec: CommandSpec = {
     usage: `model_signing ${command.verb} ${name} [OPTIONS] MODEL_PATH`,
     description: `${method.description}\n${command.descriptionTail}`,

@@ -17,7 +17,8 @@ import {
   SERIALIZATION_OPTIONS,
 } from "./model_options.ts";
 
-const GROUP_HELP = `Usage: model_signing sign [sigstore|key|certificate] [OPTIONS] MODEL_PATH
+const GROUP_HELP =
+  `Usage: model_signing sign [sigstore|key|certificate|pkcs11-key|pkcs11-certificate] [OPTIONS] MODEL_PATH
 
 Sign a model. The method word is optional; without it, Sigstore keyless signing is used.
 
@@ -25,6 +26,9 @@ Methods:
   sigstore     Keyless: OIDC identity, Fulcio certificate, Rekor transparency log (default).
   key          An elliptic-curve private key (P-256, P-384, P-521).
   certificate  A private key with its X.509 certificate chain.
+  pkcs11-key   An elliptic-curve key on a PKCS #11 token (HSM, smart card); needs --allow-ffi.
+  pkcs11-certificate
+               A PKCS #11 token key with its X.509 certificate chain; needs --allow-ffi.
 
 Run 'model_signing sign METHOD --help' for a method's options.
 `;

@@ -17,6 +17,8 @@ export interface PayloadSigner {
    * `application/vnd.in-toto+json` and returns the complete bundle object.
    */
   sign(payload: Uint8Array): Promise<BundleJson>;
+  /** Releases what the signer holds open (a PKCS #11 session); called after signing or on failure. */
+  close?(): void;
 }
 
 /** The signed content, available only after the cryptographic check succeeded. */

@@ -1,6 +1,6 @@
 // Heavy dependencies load only with the method that needs them (start-up time, and no environment
 // access they need): the Sigstore packages with the sigstore method, the X.509 library with the
-// certificate method.
+// certificate method, the PKCS #11 FFI binding with the PKCS #11 methods (which need --allow-ffi).
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { ROOT } from "../cli.ts";
@@ -72,4 +72,35 @@ Deno.test("help, digest and the key method do not load the X.509 library", async
   // The probe works: the certificate method loads it.
   const certificate = ["verify", "certificate", "--signature", "x.sig", "v1.0.1-certificate"];
   assert.equal(await loads(certificate, X509_PROBE), true);
+});
+
+/** Marked on the performance timeline by src/methods/pkcs11/ffi.ts when it loads. */
+const FFI_PROBE = `performance.getEntriesByName("model-signing:pkcs11-ffi-loaded").length > 0`;
+
+Deno.test("commands other than sign pkcs11-* never load the PKCS #11 FFI code", async () => {
+  for (
+    const args of [
+      ["--help"],
+      ["sign", "--help"],
+      ["sign", "pkcs11-key", "--help"],
+      ["digest", "v1.1.0-elliptic-key"],
+      key,
+      ["verify", "certificate", "--signature", "x.sig", "v1.0.1-certificate"],
+      ["verify", "pkcs11-key", "--signature", "x.sig", "v1.0.1-certificate"],
+      sigstoreVerifyArgs(),
+    ]
+  ) {
+    assert.equal(await loads(args, FFI_PROBE), false, args.join(" "));
+  }
+  // The probe works: sign pkcs11-key loads it (and then fails on the missing module).
+  const pkcs11 = [
+    "sign",
+    "pkcs11-key",
+    "--pkcs11-uri",
+    "pkcs11:object=k?module-path=/nonexistent/p11.so&pin-value=0",
+    "--signature",
+    "/nonexistent/x.sig",
+    "v1.1.0-elliptic-key",
+  ];
+  assert.equal(await loads(pkcs11, FFI_PROBE), true);
 });
