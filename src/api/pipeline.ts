@@ -9,6 +9,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
 import { toHex } from "../hashing/hex.ts";
+import { modelName } from "../hashing/paths.ts";
+import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
 import type { BundleVerifier } from "../format/contracts.ts";
@@ -133,14 +135,25 @@ export async function verifyModel(
   verifier: BundleVerifier,
   options: VerifyModelOptions = {},
 ): Promise<ExpectedManifest> {
-  const bundle = readSignatureFile(signaturePath);
-  const { payloadType, payload } = await verifier.verify(bundle);
-  const expected = parseStatement(payloadType, payload);
-  const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
-  const filesToHash = options.ignoreUnsignedFiles
-    ? new Set([...expected.items.values()].map((i) => i.path))
-    : undefined;
-  const actual = await hashing.hash(modelPath, { filesToHash });
-  compareManifests(expected, actual);
-  return expected;
+  return await inSpan("verify", { "model.name": modelName(modelPath) }, async (span) => {
+    const bundle = readSignatureFile(signaturePath);
+    const { payloadType, payload } = await inSpan(
+      "verify_signature",
+      { "verifying.verifier": verifier.constructor.name },
+      () => verifier.verify(bundle),
+    );
+    const expected = parseStatement(payloadType, payload);
+    const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
+    const filesToHash = options.ignoreUnsignedFiles
+      ? new Set([...expected.items.values()].map((i) => i.path))
+      : undefined;
+    const actual = await hashing.hash(modelPath, { filesToHash });
+    span.set({ "model.root_digest": actual.rootDigestString() });
+    await inSpan(
+      "compare",
+      { "verifying.items": expected.items.size },
+      () => compareManifests(expected, actual),
+    );
+    return expected;
+  });
 }

@@ -18,6 +18,8 @@ import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { serializeBundle } from "../format/bundle.ts";
 import { buildStatement } from "../format/statement.ts";
+import { modelName } from "../hashing/paths.ts";
+import { inSpan } from "../util/telemetry.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
@@ -98,10 +100,19 @@ export class SigningConfig {
     if (!this.#signer) {
       throw new ConfigError("signer", "Attempting to sign with no configured signer");
     }
-    const manifest = await this.#hashing.hash(modelPath);
-    assertNotEmpty(manifest, modelPath);
-    const bundle = await this.#signer.sign(buildStatement(manifest));
-    writeFileAtomic(signaturePath, serializeBundle(bundle));
-    return manifest;
+    const signer = this.#signer;
+    return await inSpan("sign", { "model.name": modelName(modelPath) }, async (span) => {
+      const manifest = await this.#hashing.hash(modelPath);
+      assertNotEmpty(manifest, modelPath);
+      span.set({ "model.root_digest": manifest.rootDigestString() });
+      const statement = await inSpan("statement", {}, () => buildStatement(manifest));
+      const bundle = await inSpan(
+        "sign_payload",
+        { "signing.signer": signer.constructor.name },
+        () => signer.sign(statement),
+      );
+      writeFileAtomic(signaturePath, serializeBundle(bundle));
+      return manifest;
+    });
   }
 }
