@@ -1,11 +1,13 @@
 // OpenTelemetry traces (src/util/telemetry.ts): an OTLP/HTTP (JSON) receiver on 127.0.0.1 gets the
 // spans of `sign key` and `verify key` run as children with OTEL_DENO=true: names, parents, and the
-// model's name and root digest as attributes; the private key never appears in any span.
+// model's name and root digest as attributes; the private key and the identity token never appear;
+// keyless signing shows its Fulcio, Rekor and TSA calls.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
+import { mockIdentityToken, startMockSigstore } from "../sigstore_mock.ts";
 
 interface OtlpValue {
   stringValue?: string;
@@ -153,4 +155,36 @@ Deno.test("telemetry: off by default, nothing is sent", async () => {
   assert.equal(result.code, 0, result.stderr);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(receiver.spans.length, 0);
+});
+
+Deno.test("telemetry: sign sigstore shows the Fulcio, Rekor and TSA calls under sign_payload", async () => {
+  using tmp = tempDir();
+  await using receiver = startReceiver();
+  await using mock = await startMockSigstore();
+  const model = nodePath.join(tmp.path, "m");
+  Deno.mkdirSync(model);
+  Deno.writeTextFileSync(nodePath.join(model, "w.bin"), "w");
+  const token = mockIdentityToken();
+  const signed = await runCli([
+    "sign",
+    "sigstore",
+    "--identity-token",
+    token,
+    "--trust-config",
+    mock.writeTrustConfig(tmp.path),
+    "--signature",
+    nodePath.join(tmp.path, "m.sig"),
+    model,
+  ], { env: receiver.env });
+  assert.equal(signed.code, 0, signed.stderr);
+  await waitFor(receiver.spans, "model_signing sign");
+  const sign = child(receiver.spans, "sign", root(receiver.spans, "model_signing sign"));
+  const payload = child(receiver.spans, "sign_payload", sign);
+  assert.equal(attr(payload, "signing.signer"), "SigstoreSigner");
+  // Deno's fetch instrumentation records each service call as a child span.
+  const calls = receiver.spans.filter((s) => s.parentSpanId === payload.spanId)
+    .map((s) => attr(s, "url.path")).sort();
+  assert.deepEqual(calls, ["/api/v1/log/entries", "/api/v1/timestamp", "/api/v2/signingCert"]);
+  const all = receiver.bodies.join("\n");
+  assert.ok(!all.includes(token.split(".")[1]), "the identity token is not in any span");
 });
