@@ -8,7 +8,7 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
-import { toHex } from "../hashing/hex.ts";
+import { toHex } from "../util/encoding.ts";
 import { modelName } from "../hashing/paths.ts";
 import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";

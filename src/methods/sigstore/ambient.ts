@@ -21,6 +21,7 @@
  */
 
 import { SigstoreError } from "../../errors.ts";
+import { fromBase64Url } from "../../util/encoding.ts";
 import { isJsonObject } from "../../util/json.ts";
 import { REQUEST_TIMEOUT_MS, requestJson, requestText } from "./http_json.ts";
 
@@ -251,12 +252,10 @@ const SOURCES: readonly AmbientSource[] = [
 /** The claims of a JWT, or `undefined` when it is not one. */
 function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split(".");
-  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return undefined;
+  const payload = parts.length === 3 ? fromBase64Url(parts[1]) : undefined;
+  if (!payload) return undefined;
   try {
-    const b64 = parts[1].replaceAll("-", "+").replaceAll("_", "/");
-    const claims = JSON.parse(
-      new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))),
-    );
+    const claims = JSON.parse(new TextDecoder().decode(payload));
     return isJsonObject(claims) ? claims : undefined;
   } catch {
     return undefined;
