@@ -23,26 +23,29 @@ const SIGN_PERMISSIONS = [
   "--allow-run=buildkite-agent,circleci",
 ];
 
-/** Signs a fresh model with ambient credentials from `env`, then verifies it offline. */
-async function signAndVerify(mock: MockSigstore, dir: string, env: Record<string, string>) {
+/** Signs a fresh model in `dir` with `--use-ambient-credentials` and the child environment `env`. */
+async function ambientSign(
+  mock: MockSigstore,
+  dir: string,
+  env: Record<string, string>,
+  permissions = SIGN_PERMISSIONS,
+) {
   const model = nodePath.join(dir, "model");
   Deno.mkdirSync(model, { recursive: true });
   Deno.writeTextFileSync(nodePath.join(model, "w.bin"), "weights");
   const sig = nodePath.join(dir, "model.sig");
   const trustConfig = mock.writeTrustConfig(dir);
-  const signed = await runCli(
-    [
-      "sign",
-      "sigstore",
-      "--use-ambient-credentials",
-      "--trust-config",
-      trustConfig,
-      "--signature",
-      sig,
-      model,
-    ],
-    { permissions: SIGN_PERMISSIONS, env, isolatedEnv: true },
+  const result = await runCli(
+    ["sign", "sigstore", "--use-ambient-credentials", "--trust-config", trustConfig]
+      .concat("--signature", sig, model),
+    { permissions, env, isolatedEnv: true },
   );
+  return { result, model, sig, trustConfig };
+}
+
+/** Signs with ambient credentials from `env`, then verifies the signature offline. */
+async function signAndVerify(mock: MockSigstore, dir: string, env: Record<string, string>) {
+  const { result: signed, model, sig, trustConfig } = await ambientSign(mock, dir, env);
   assert.equal(signed.code, 0, signed.stderr);
   assert.equal(signed.stdout, "Signing succeeded\n");
   const verified = await runCli(
@@ -108,23 +111,7 @@ Deno.test("ambient signing: a failing source is one line naming it, and nothing 
   await using mock = await startMockSigstore();
   const env = withFakeTools(tmp.path, { BUILDKITE: "true" });
   writeFakeTools(nodePath.join(tmp.path, "bin"), "wrong-audience", mockIdentityToken());
-  const model = nodePath.join(tmp.path, "model");
-  Deno.mkdirSync(model);
-  Deno.writeTextFileSync(nodePath.join(model, "w.bin"), "weights");
-  const sig = nodePath.join(tmp.path, "model.sig");
-  const result = await runCli(
-    [
-      "sign",
-      "sigstore",
-      "--use-ambient-credentials",
-      "--trust-config",
-      mock.writeTrustConfig(tmp.path),
-      "--signature",
-      sig,
-      model,
-    ],
-    { permissions: SIGN_PERMISSIONS, env, isolatedEnv: true },
-  );
+  const { result, sig } = await ambientSign(mock, tmp.path, env);
   assert.equal(result.code, 1);
   assert.match(
     result.stderr,
@@ -137,25 +124,11 @@ Deno.test("ambient signing: a failing source is one line naming it, and nothing 
 Deno.test("ambient signing: without --allow-run for the agent, the message names the flag", async () => {
   using tmp = tempDir();
   await using mock = await startMockSigstore();
-  const model = nodePath.join(tmp.path, "model");
-  Deno.mkdirSync(model);
-  Deno.writeTextFileSync(nodePath.join(model, "w.bin"), "weights");
-  const result = await runCli(
-    [
-      "sign",
-      "sigstore",
-      "--use-ambient-credentials",
-      "--trust-config",
-      mock.writeTrustConfig(tmp.path),
-      "--signature",
-      nodePath.join(tmp.path, "model.sig"),
-      model,
-    ],
-    {
-      permissions: SIGN_PERMISSIONS.slice(0, 4).concat("--no-prompt"),
-      env: withFakeTools(tmp.path, { CIRCLECI: "true" }),
-      isolatedEnv: true,
-    },
+  const { result } = await ambientSign(
+    mock,
+    tmp.path,
+    withFakeTools(tmp.path, { CIRCLECI: "true" }),
+    SIGN_PERMISSIONS.slice(0, 4).concat("--no-prompt"),
   );
   assert.equal(result.code, 1);
   assert.match(
