@@ -30,6 +30,7 @@ import {
   type Serialization,
 } from "../manifest/manifest.ts";
 import { compareCanonicalPaths } from "../manifest/order.ts";
+import { inSpan, type SpanScope } from "../util/telemetry.ts";
 
 /** Default shard size of the `shards` method: 10^9 bytes (not 2^30), as in Python. */
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
@@ -227,16 +228,35 @@ export class HashingConfig {
    *
    * @throws {ModelPathError} for unusable paths (§1.3) and unreadable files.
    */
-  async hash(modelPath: string, options: HashOptions = {}): Promise<Manifest> {
+  hash(modelPath: string, options: HashOptions = {}): Promise<Manifest> {
+    const attributes = {
+      "model.name": modelName(modelPath),
+      "hashing.method": this.#method.kind,
+      "hashing.algorithm": this.#method.algorithm,
+      "hashing.workers": this.#maxWorkers ?? "default",
+    };
+    return inSpan("hash", attributes, async (span) => {
+      const manifest = await this.#hash(modelPath, options, span);
+      span.set({ "model.root_digest": manifest.rootDigestString() });
+      return manifest;
+    });
+  }
+
+  async #hash(modelPath: string, options: HashOptions, span: SpanScope): Promise<Manifest> {
     const ignore = this.#ignoreSet(modelPath);
     const walk = { ignore, allowSymlinks: this.#allowSymlinks, onWarning: this.#onWarning };
-    const files = options.filesToHash
-      ? statNamedFiles(modelPath, options.filesToHash, walk)
-      : walkModel(modelPath, walk);
+    const files = await inSpan("walk", { "model.name": modelName(modelPath) }, (walkSpan) => {
+      const found = options.filesToHash
+        ? statNamedFiles(modelPath, options.filesToHash, walk)
+        : walkModel(modelPath, walk);
+      walkSpan.set({ "hashing.files": found.length });
+      return found;
+    });
     const serialization = this.#serialization(ignore);
     const algorithm = resourceAlgorithm(serialization);
     const jobs = this.#jobs(files);
     const bytesTotal = jobs.reduce((n, j) => n + (j.end - j.start), 0);
+    span.set({ "hashing.files": files.length, "hashing.bytes": bytesTotal });
     let bytesDone = 0;
     const onProgress = options.onProgress ?? this.#onProgress;
     const engine = this.#engine ?? createEngine({ workers: this.#maxWorkers });

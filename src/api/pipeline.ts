@@ -8,6 +8,8 @@
 
 import { BundleFormatError, ManifestMismatchError, PayloadError } from "../errors.ts";
 import { toHex } from "../util/encoding.ts";
+import { modelName } from "../hashing/paths.ts";
+import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest } from "../manifest/manifest.ts";
 import type { BundleVerifier } from "../format/contracts.ts";
@@ -144,23 +146,34 @@ export async function verifyModel(
   verifier: BundleVerifier,
   options: VerifyModelOptions = {},
 ): Promise<ExpectedManifest> {
-  const bundle = readSignatureFile(signaturePath);
-  const { payloadType, payload } = await verifier.verify(bundle);
-  const expected = parseStatement(payloadType, payload);
-  // Signing refuses an empty model (assertNotEmpty); the format requires one
-  // file. An empty statement would otherwise match any folder whose files are
-  // all ignored or, with --ignore-unsigned-files, any folder at all.
-  if (expected.items.size === 0) {
-    throw new PayloadError(
-      "predicate.resources",
-      "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
+  return await inSpan("verify", { "model.name": modelName(modelPath) }, async (span) => {
+    const bundle = readSignatureFile(signaturePath);
+    const { payloadType, payload } = await inSpan(
+      "verify_signature",
+      { "verifying.verifier": verifier.constructor.name },
+      () => verifier.verify(bundle),
     );
-  }
-  const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
-  const filesToHash = options.ignoreUnsignedFiles
-    ? new Set([...expected.items.values()].map((i) => i.path))
-    : undefined;
-  const actual = await hashing.hash(modelPath, { filesToHash });
-  compareManifests(expected, actual);
-  return expected;
+    const expected = parseStatement(payloadType, payload);
+    // Signing refuses an empty model (assertNotEmpty); the format requires one
+    // file. An empty statement would otherwise match any folder whose files are
+    // all ignored or, with --ignore-unsigned-files, any folder at all.
+    if (expected.items.size === 0) {
+      throw new PayloadError(
+        "predicate.resources",
+        "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
+      );
+    }
+    const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
+    const filesToHash = options.ignoreUnsignedFiles
+      ? new Set([...expected.items.values()].map((i) => i.path))
+      : undefined;
+    const actual = await hashing.hash(modelPath, { filesToHash });
+    span.set({ "model.root_digest": actual.rootDigestString() });
+    await inSpan(
+      "compare",
+      { "verifying.items": expected.items.size },
+      () => compareManifests(expected, actual),
+    );
+    return expected;
+  });
 }

@@ -18,6 +18,8 @@ import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { serializeBundle } from "../format/bundle.ts";
 import { buildStatement } from "../format/statement.ts";
+import { modelName } from "../hashing/paths.ts";
+import { inSpan } from "../util/telemetry.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { checkSignatureTarget } from "./signature_target.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
@@ -141,12 +143,20 @@ export class SigningConfig {
     checkSignatureTarget(signaturePath, modelPath);
     const signer = typeof this.#signer === "function" ? await this.#signer() : this.#signer;
     try {
-      const manifest = await this.#hashing.hash(modelPath);
-      assertNotEmpty(manifest, modelPath);
-      const bundle = await signer.sign(buildStatement(manifest));
-      checkSignatureTarget(signaturePath, modelPath);
-      writeFileAtomic(signaturePath, serializeBundle(bundle));
-      return manifest;
+      return await inSpan("sign", { "model.name": modelName(modelPath) }, async (span) => {
+        const manifest = await this.#hashing.hash(modelPath);
+        assertNotEmpty(manifest, modelPath);
+        span.set({ "model.root_digest": manifest.rootDigestString() });
+        const statement = await inSpan("statement", {}, () => buildStatement(manifest));
+        const bundle = await inSpan(
+          "sign_payload",
+          { "signing.signer": signer.constructor.name },
+          () => signer.sign(statement),
+        );
+        checkSignatureTarget(signaturePath, modelPath);
+        writeFileAtomic(signaturePath, serializeBundle(bundle));
+        return manifest;
+      });
     } finally {
       signer.close?.();
     }

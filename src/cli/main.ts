@@ -10,6 +10,10 @@ import { HelpRequested, UsageError } from "./args.ts";
 import { type CliContext, createContext } from "./context.ts";
 import { type CliIo, LOG_LEVELS, Logger, type LogLevel, processIo } from "./io.ts";
 import { PROGRAM, VERSION } from "./version.ts";
+import { inSpan, telemetryEnabled } from "../util/telemetry.ts";
+
+/** Method names recorded on the command's span. */
+const SPAN_METHODS = ["key", "certificate", "sigstore", "pkcs11-key", "pkcs11-certificate"];
 
 const USAGE = `${PROGRAM} [--log-level LEVEL] [--version] [-h] COMMAND [ARGS]...`;
 
@@ -80,7 +84,20 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
     const load = COMMANDS[name.replaceAll("_", "-")];
     if (!load) throw new UsageError(`No such command '${name}'.`, USAGE);
     const command = await load();
-    return await command(args.slice(i + 1), createContext(io, new Logger(io, level)));
+    const rest = args.slice(i + 1);
+    const context = createContext(io, new Logger(io, level));
+    if (!telemetryEnabled()) return await command(rest, context);
+    // The method word after the command (`sign key …`); anything else may be a model path.
+    const method = SPAN_METHODS.includes(rest[0]) ? rest[0] : "";
+    return await inSpan(
+      `model_signing ${name}`,
+      { "model_signing.command": name, "model_signing.method": method },
+      async (span) => {
+        const status = await command(rest, context);
+        span.set({ "model_signing.exit_status": status });
+        return status;
+      },
+    );
   } catch (e) {
     if (e instanceof HelpRequested) {
       io.out(e.text.trimEnd());

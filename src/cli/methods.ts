@@ -139,7 +139,8 @@ const sigstore: CliMethod = {
     "trust-config": TRUST_CONFIG,
     "use-ambient-credentials": {
       type: "boolean",
-      help: "Take the identity token from the CI environment (e.g. GitHub Actions)",
+      help:
+        "Take the identity token from the CI or cloud environment (SIGSTORE_ID_TOKEN[_FILE], GitHub Actions, Buildkite, CircleCI, Google Cloud)",
     },
     "identity-token": { type: "string", metavar: "TOKEN", help: "A fixed OIDC identity token" },
     "oauth-force-oob": {

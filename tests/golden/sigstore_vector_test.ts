@@ -335,8 +335,9 @@ Deno.test("usage errors: verify sigstore needs --identity and --identity-provide
   });
   assertFailed(
     staging,
-    /No staging trusted root ships with this tool/,
-    "staging without trust config",
+    // The shipped staging root does not anchor a production certificate.
+    /Sigstore verification failed: CERTIFICATE_ERROR: Failed to verify certificate chain$/,
+    "a production bundle against the staging root",
   );
   const badConfig = await runCli([
     ...sigstoreVerifyArgs(FROM_ROOT),

@@ -8,6 +8,7 @@ import {
   type IdentityTokenOptions,
 } from "../../src/methods/sigstore/identity_token.ts";
 import { browse, startFakeProvider } from "../fake_oidc_provider.ts";
+import { jwt } from "../ambient_fakes.ts";
 
 const NO_ISSUER = "http://127.0.0.1:1/auth";
 
@@ -23,7 +24,8 @@ const offline = {
 
 /** A fake GitHub Actions ID-token endpoint; records each request's URL and authorization. */
 function startGithubEndpoint(
-  answer: (req: Request) => Response = () => Response.json({ value: "gha.jwt.token" }),
+  answer: (req: Request) => Response = (req) =>
+    Response.json({ value: jwt(new URL(req.url).searchParams.get("audience")!) }),
 ) {
   const requests: { url: URL; authorization: string | null }[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
@@ -68,13 +70,13 @@ Deno.test("identity token: SIGSTORE_ID_TOKEN with ambient credentials, before th
     useAmbientCredentials: true,
     issuerUrl: NO_ISSUER,
     env: envOf({
-      SIGSTORE_ID_TOKEN: "env.jwt.token",
+      SIGSTORE_ID_TOKEN: jwt("sigstore"),
       ACTIONS_ID_TOKEN_REQUEST_URL: "http://127.0.0.1:1/x?y=1",
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: "t",
     }),
     ...offline,
   });
-  assert.equal(token, "env.jwt.token");
+  assert.equal(token, jwt("sigstore"));
 });
 
 Deno.test("identity token: GitHub Actions endpoint with bearer request token and audience sigstore", async () => {
@@ -86,7 +88,7 @@ Deno.test("identity token: GitHub Actions endpoint with bearer request token and
     ...offline,
     fetch,
   });
-  assert.equal(token, "gha.jwt.token");
+  assert.equal(token, jwt("sigstore"));
   assert.equal(gha.requests.length, 1);
   const [{ url, authorization }] = gha.requests;
   assert.equal(url.search, "?api-version=2.0&audience=sigstore");
@@ -112,7 +114,7 @@ Deno.test("identity token: a GitHub endpoint failure is an error that does not e
   );
   const error = await fails(
     { useAmbientCredentials: true, issuerUrl: NO_ISSUER, env: envOf(gha.env), ...offline, fetch },
-    /^GitHub Actions ID-token request failed: HTTP 403$/,
+    /^Ambient credentials from GitHub Actions: the ID-token request failed: HTTP 403$/,
   );
   assert.ok(!error.message.includes("runner-request-token"));
 });
@@ -121,7 +123,7 @@ Deno.test("identity token: a GitHub answer without a value is refused", async ()
   await using gha = startGithubEndpoint(() => Response.json({ count: 1 }));
   await fails(
     { useAmbientCredentials: true, issuerUrl: NO_ISSUER, env: envOf(gha.env), ...offline, fetch },
-    /^The GitHub Actions ID-token response carried no value$/,
+    /^Ambient credentials from GitHub Actions: the response carried no value$/,
   );
 });
 

@@ -1,6 +1,6 @@
 /**
- * JSON over HTTP for the identity-token sources (OIDC discovery, the OAuth
- * token endpoint, the GitHub Actions ID-token endpoint): a bounded wait, the
+ * JSON (or text) over HTTP for the identity-token sources (OIDC discovery,
+ * the OAuth token endpoint, the ambient CI and cloud token endpoints): a bounded wait, the
  * body always consumed, and failures as one-line {@linkcode SigstoreError}s
  * that never quote a response body (it may hold a token).
  *
@@ -31,28 +31,54 @@ export async function requestJson(
   what: string,
   timeoutMs: number = REQUEST_TIMEOUT_MS,
 ): Promise<unknown> {
+  const { response, text } = await exchange(fetchFn, url, init, what, timeoutMs);
+  const body = parseJson(text);
+  if (!response.ok) {
+    const code = isJsonObject(body) && typeof body.error === "string" ? ` (${body.error})` : "";
+    throw new SigstoreError(`${what} failed: HTTP ${response.status}${code}`);
+  }
+  if (body === undefined) throw new SigstoreError(`${what} failed: the response is not JSON`);
+  return body;
+}
+
+/**
+ * Sends a request and returns its body as text (e.g. a bare JWT, as the
+ * Google metadata server answers), with the bounds and messages of
+ * {@linkcode requestJson}.
+ *
+ * @throws {SigstoreError} on a network error, a timeout or a non-2xx status.
+ */
+export async function requestText(
+  fetchFn: typeof fetch,
+  url: string | URL,
+  init: RequestInit,
+  what: string,
+  timeoutMs: number = REQUEST_TIMEOUT_MS,
+): Promise<string> {
+  const { response, text } = await exchange(fetchFn, url, init, what, timeoutMs);
+  if (!response.ok) throw new SigstoreError(`${what} failed: HTTP ${response.status}`);
+  return text;
+}
+
+/** One bounded request, body read in full. */
+async function exchange(
+  fetchFn: typeof fetch,
+  url: string | URL,
+  init: RequestInit,
+  what: string,
+  timeoutMs: number,
+): Promise<{ response: Response; text: string }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchFn(url, { ...init, signal: controller.signal });
-      text = await response.text();
-    } catch (error) {
-      if (controller.signal.aborted) {
-        throw new SigstoreError(`${what} timed out after ${timeoutMs / 1000} s`, { cause: error });
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SigstoreError(`${what} failed: ${reason}`, { cause: error });
+    const response = await fetchFn(url, { ...init, signal: controller.signal });
+    return { response, text: await response.text() };
+  } catch (error) {
+    if (controller.signal.aborted) {
+      throw new SigstoreError(`${what} timed out after ${timeoutMs / 1000} s`, { cause: error });
     }
-    const body = parseJson(text);
-    if (!response.ok) {
-      const code = isJsonObject(body) && typeof body.error === "string" ? ` (${body.error})` : "";
-      throw new SigstoreError(`${what} failed: HTTP ${response.status}${code}`);
-    }
-    if (body === undefined) throw new SigstoreError(`${what} failed: the response is not JSON`);
-    return body;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SigstoreError(`${what} failed: ${reason}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -2,7 +2,7 @@
  * Where Sigstore trust comes from (docs/format.md §5.4): the instance's trusted
  * root (CA certificates, CT logs, transparency logs, timestamp authorities)
  * for verification, and its signing configuration (service URLs) for
- * signing. Production is built in, staging has service URLs only, and a
+ * signing. Production and staging are built in, and a
  * ClientTrustConfig file (`--trust-config`) describes a private instance.
  *
  * @module
@@ -207,6 +207,15 @@ export async function productionTrustedRoot(log: VerificationLog): Promise<Trust
     }
   }
   return seedTrustedRoot();
+}
+
+/**
+ * The staging instance's trusted root, shipped as a file beside this module
+ * (see `staging/README.md` for its origin) and loaded only when asked for.
+ */
+export async function stagingTrustedRoot(): Promise<TrustedRoot> {
+  const { default: json } = await import("./staging/trusted_root.json", { with: { type: "json" } });
+  return toTrustedRoot(json, "the staging trusted root shipped with this tool");
 }
 
 /** Wraps a library failure as a one-line {@linkcode SigstoreError}. */

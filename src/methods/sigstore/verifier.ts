@@ -17,10 +17,16 @@ import {
   Verifier,
   X509Certificate,
 } from "../../deps/sigstore.ts";
-import { BundleFormatError, IdentityError, SigstoreError } from "../../errors.ts";
+import { BundleFormatError, IdentityError } from "../../errors.ts";
 import type { BundleJson, BundleVerifier, VerifiedPayload } from "../../format/contracts.ts";
 import type { SigstoreVerifierOptions } from "./options.ts";
-import { productionTrustedRoot, readTrustConfig, sigstoreFailure, toTrustedRoot } from "./trust.ts";
+import {
+  productionTrustedRoot,
+  readTrustConfig,
+  sigstoreFailure,
+  stagingTrustedRoot,
+  toTrustedRoot,
+} from "./trust.ts";
 
 /** Legacy (raw string) and current (DER UTF8String) Fulcio OIDC-issuer extensions. */
 const ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";
@@ -95,11 +101,7 @@ export class SigstoreVerifier implements BundleVerifier {
     if (trustConfig !== undefined) {
       return toTrustedRoot(readTrustConfig(trustConfig).trustedRoot, `'${trustConfig}'`);
     }
-    if (useStaging) {
-      throw new SigstoreError(
-        "No staging trusted root ships with this tool: pass --trust-config with the staging instance's ClientTrustConfig",
-      );
-    }
+    if (useStaging) return await stagingTrustedRoot();
     return await productionTrustedRoot(log);
   }
 
