@@ -223,6 +223,21 @@ export class HashingConfig {
   }
 
   /**
+   * The files of the model at `modelPath` under this configuration's ignore
+   * and symlink rules, with their sizes and modification times, unhashed.
+   *
+   * @throws {ModelPathError} for unusable paths (§1.3).
+   */
+  listFiles(modelPath: string): ModelFile[] {
+    const ignore = this.#ignoreSet(modelPath);
+    return walkModel(modelPath, {
+      ignore,
+      allowSymlinks: this.#allowSymlinks,
+      onWarning: this.#onWarning,
+    });
+  }
+
+  /**
    * Hashes the model at `modelPath` into a manifest.
    *
    * @throws {ModelPathError} for unusable paths (§1.3) and unreadable files.

@@ -7,11 +7,12 @@
  */
 
 import { readFileSync, statSync } from "node:fs";
-import { BundleFormatError, ManifestMismatchError } from "../errors.ts";
-import { toHex } from "../hashing/hex.ts";
+import { BundleFormatError, ManifestMismatchError, ModelPathError } from "../errors.ts";
+import { fromHex, toHex } from "../hashing/hex.ts";
 import { HashingConfig } from "./hashing_config.ts";
-import { itemName, type Manifest } from "../manifest/manifest.ts";
-import type { BundleVerifier } from "../format/contracts.ts";
+import { itemName, type Manifest, rootDigest } from "../manifest/manifest.ts";
+import { isUnder, normalizeModelRelative } from "../manifest/selection.ts";
+import type { BundleVerifier, SignerInfo } from "../format/contracts.ts";
 import { checkBundleSize, parseBundle } from "../format/bundle.ts";
 import { type ExpectedManifest, parseStatement } from "../format/statement.ts";
 
@@ -21,6 +22,26 @@ export interface VerifyModelOptions {
   readonly hashing?: HashingConfig;
   /** Hash only the files the signature lists (§5.6). */
   readonly ignoreUnsignedFiles?: boolean;
+  /**
+   * Partial verification: check only the signed files at or under these
+   * model-relative paths (files or folders); unsigned files under them
+   * count as extra. Each path must match at least one signed file.
+   */
+  readonly only?: readonly string[];
+}
+
+/** What a successful verification established. */
+export interface VerificationResult {
+  /** What the signature promised (all of it, also under `only`). */
+  readonly expected: ExpectedManifest;
+  /** Who signed, as the method reports it. */
+  readonly signer?: SignerInfo;
+  /** `sha256:<hex>` root digest of the signed manifest, in the signature's order (§1.11). */
+  readonly rootDigest: string;
+  /** Distinct files the signature lists. */
+  readonly filesSigned: number;
+  /** Distinct signed files that were hashed and compared. */
+  readonly filesChecked: number;
 }
 
 /**
@@ -133,14 +154,85 @@ export async function verifyModel(
   verifier: BundleVerifier,
   options: VerifyModelOptions = {},
 ): Promise<ExpectedManifest> {
-  const bundle = readSignatureFile(signaturePath);
-  const { payloadType, payload } = await verifier.verify(bundle);
+  return (await verifyModelDetailed(modelPath, signaturePath, verifier, options)).expected;
+}
+
+/**
+ * The part of `expected` at or under `only`.
+ *
+ * @throws {ModelPathError} for a path that matches no signed file.
+ */
+function selectSigned(expected: ExpectedManifest, only: readonly string[]): ExpectedManifest {
+  const prefixes = only.map(normalizeModelRelative);
+  for (const [i, p] of prefixes.entries()) {
+    if (![...expected.items.values()].some((item) => isUnder(item.path, p))) {
+      throw new ModelPathError(only[i], `'${only[i]}' matches no file the signature lists.`);
+    }
+  }
+  const items = [...expected.items].filter(([, item]) =>
+    prefixes.some((p) => isUnder(item.path, p))
+  );
+  return { ...expected, items: new Map(items) };
+}
+
+const distinctPaths = (m: ExpectedManifest) => new Set([...m.items.values()].map((i) => i.path));
+
+/** Checks the signature and returns what it promised and who signed. */
+async function readVerified(signaturePath: string, verifier: BundleVerifier) {
+  const { payloadType, payload, signer } = await verifier.verify(readSignatureFile(signaturePath));
   const expected = parseStatement(payloadType, payload);
+  const root = rootDigest([...expected.items.values()].map((i) => fromHex(i.digest)!));
+  return { expected, signer, rootDigest: `sha256:${toHex(root)}` };
+}
+
+/**
+ * {@linkcode verifyModel} with the details of what was checked: the signer,
+ * the root digest and how many signed files were compared (all of them
+ * unless `only` is given).
+ *
+ * @throws {ModelSigningError} subclasses for every failure.
+ */
+export async function verifyModelDetailed(
+  modelPath: string,
+  signaturePath: string,
+  verifier: BundleVerifier,
+  options: VerifyModelOptions = {},
+): Promise<VerificationResult> {
+  const verified = await readVerified(signaturePath, verifier);
+  const { expected } = verified;
+  const checked = options.only ? selectSigned(expected, options.only) : expected;
   const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
-  const filesToHash = options.ignoreUnsignedFiles
-    ? new Set([...expected.items.values()].map((i) => i.path))
-    : undefined;
+  let filesToHash: Set<string> | undefined;
+  if (options.ignoreUnsignedFiles || options.only) filesToHash = distinctPaths(checked);
+  if (options.only && !options.ignoreUnsignedFiles) {
+    const prefixes = options.only.map(normalizeModelRelative);
+    for (const f of hashing.listFiles(modelPath)) {
+      if (prefixes.some((p) => isUnder(f.name, p))) filesToHash!.add(f.name);
+    }
+  }
   const actual = await hashing.hash(modelPath, { filesToHash });
-  compareManifests(expected, actual);
-  return expected;
+  compareManifests(checked, actual);
+  return {
+    ...verified,
+    filesSigned: distinctPaths(expected).size,
+    filesChecked: distinctPaths(checked).size,
+  };
+}
+
+/**
+ * Verifies a manifest built without the model's files (e.g. from an OCI
+ * image manifest) against the signature: the same checks as
+ * {@linkcode verifyModelDetailed}, with `actual` in place of hashing.
+ *
+ * @throws {ModelSigningError} subclasses for every failure.
+ */
+export async function verifyManifestDetailed(
+  actual: Manifest,
+  signaturePath: string,
+  verifier: BundleVerifier,
+): Promise<VerificationResult> {
+  const verified = await readVerified(signaturePath, verifier);
+  compareManifests(verified.expected, actual);
+  const files = distinctPaths(verified.expected).size;
+  return { ...verified, filesSigned: files, filesChecked: files };
 }

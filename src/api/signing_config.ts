@@ -21,16 +21,39 @@ import { buildStatement } from "../format/statement.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
-import type { PayloadSigner } from "../format/contracts.ts";
+import type { PayloadSigner, SignerInfo } from "../format/contracts.ts";
+import { hashReusing, type ReuseOptions, type ReuseReport, reuseVerifier } from "./reuse.ts";
+
+/** What a signing produced. */
+export interface SigningResult {
+  /** The signed manifest. */
+  readonly manifest: Manifest;
+  /** Who signed, as the method describes it. */
+  readonly signer?: SignerInfo;
+  /** What was reused and hashed, when re-signing with {@linkcode SigningConfig.reuseSignature}. */
+  readonly reuse?: ReuseReport;
+}
 
 /** Which signer, and how the model is hashed. Setters chain. */
 export class SigningConfig {
   #hashing: HashingConfig = new HashingConfig();
   #signer: PayloadSigner | undefined;
+  #reuse: ReuseOptions | undefined;
 
   /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
   setHashingConfig(config: HashingConfig): this {
     this.#hashing = config;
+    return this;
+  }
+
+  /**
+   * Re-sign incrementally: keep the digests of `options.signature` for the
+   * files that did not change (see src/api/reuse.ts for the rules). The old
+   * signature is verified before anything is hashed, with the signer's own
+   * verifier unless `options.verifier` names one (required for Sigstore).
+   */
+  reuseSignature(options: ReuseOptions): this {
+    this.#reuse = options;
     return this;
   }
 
@@ -95,13 +118,64 @@ export class SigningConfig {
    * @throws {ModelSigningError} subclasses; nothing is written on failure.
    */
   async sign(modelPath: string, signaturePath: string): Promise<Manifest> {
+    return (await this.signDetailed(modelPath, signaturePath)).manifest;
+  }
+
+  /**
+   * {@linkcode SigningConfig.sign} with the details: the signer and, when
+   * re-signing, how many files and bytes were reused and hashed.
+   *
+   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   */
+  async signDetailed(modelPath: string, signaturePath: string): Promise<SigningResult> {
+    const signer = this.#configuredSigner();
+    if (!this.#reuse) {
+      return await this.#signManifest(
+        await this.#hashing.hash(modelPath),
+        modelPath,
+        signaturePath,
+        signer,
+      );
+    }
+    const verifier = reuseVerifier(this.#reuse, signer);
+    const { manifest, report } = await hashReusing(modelPath, this.#hashing, verifier, this.#reuse);
+    return {
+      ...(await this.#signManifest(manifest, modelPath, signaturePath, signer)),
+      reuse: report,
+    };
+  }
+
+  /**
+   * Signs a manifest built without hashing files (e.g. from an OCI image
+   * manifest, see `ociManifest`) and writes the signature atomically.
+   *
+   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   */
+  async signManifest(manifest: Manifest, signaturePath: string): Promise<SigningResult> {
+    return await this.#signManifest(
+      manifest,
+      manifest.modelName,
+      signaturePath,
+      this.#configuredSigner(),
+    );
+  }
+
+  #configuredSigner(): PayloadSigner {
     if (!this.#signer) {
       throw new ConfigError("signer", "Attempting to sign with no configured signer");
     }
-    const manifest = await this.#hashing.hash(modelPath);
-    assertNotEmpty(manifest, modelPath);
-    const bundle = await this.#signer.sign(buildStatement(manifest));
+    return this.#signer;
+  }
+
+  async #signManifest(
+    manifest: Manifest,
+    source: string,
+    signaturePath: string,
+    signer: PayloadSigner,
+  ): Promise<SigningResult> {
+    assertNotEmpty(manifest, source);
+    const bundle = await signer.sign(buildStatement(manifest));
     writeFileAtomic(signaturePath, serializeBundle(bundle));
-    return manifest;
+    return { manifest, signer: signer.describe?.(bundle) };
   }
 }

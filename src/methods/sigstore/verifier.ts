@@ -130,6 +130,14 @@ export class SigstoreVerifier implements BundleVerifier {
     }
     checkIdentity(leaf, this.#options.identity, this.#options.oidcIssuer);
     const envelope = bundle.content.dsseEnvelope;
-    return { payloadType: envelope.payloadType, payload: new Uint8Array(envelope.payload) };
+    return {
+      payloadType: envelope.payloadType,
+      payload: new Uint8Array(envelope.payload),
+      signer: {
+        identity: this.#options.identity,
+        oidcIssuer: this.#options.oidcIssuer,
+        logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
+      },
+    };
   }
 }
