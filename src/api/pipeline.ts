@@ -8,7 +8,7 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { BundleFormatError, ManifestMismatchError, ModelPathError } from "../errors.ts";
-import { fromHex, toHex } from "../hashing/hex.ts";
+import { fromHex, toHex } from "../util/encoding.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest, rootDigest } from "../manifest/manifest.ts";
 import { isUnder, normalizeModelRelative } from "../manifest/selection.ts";

@@ -16,7 +16,7 @@
 
 import { statSync } from "node:fs";
 import { ConfigError, ModelSigningError, SignatureError } from "../errors.ts";
-import { fromHex } from "../hashing/hex.ts";
+import { fromHex } from "../util/encoding.ts";
 import type { ModelFile } from "../hashing/walk.ts";
 import { Manifest, type ManifestItem, resourceAlgorithm } from "../manifest/manifest.ts";
 import type { BundleVerifier, PayloadSigner } from "../format/contracts.ts";

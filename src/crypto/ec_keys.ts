@@ -16,6 +16,7 @@ import {
 } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { KeyError } from "../errors.ts";
+import { toBase64 } from "../util/encoding.ts";
 
 /** Hash used with each accepted curve (OpenSSL curve names as node:crypto reports them). */
 const CURVE_HASH: Readonly<Record<string, "sha256" | "sha384" | "sha512">> = {
@@ -107,7 +108,7 @@ export function publicKeyOf(key: KeyObject): KeyObject {
 /** The canonical PEM text of a public key: 64-column base64 lines, final newline. */
 export function canonicalPublicKeyPem(key: KeyObject): string {
   const der = publicKeyOf(key).export({ type: "spki", format: "der" });
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+  const lines = toBase64(der).match(/.{1,64}/g) ?? [];
   return `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
 }
 

@@ -20,6 +20,7 @@ import { createHash, type KeyObject, X509Certificate as NodeX509Certificate } fr
 import { rootCertificates } from "node:tls";
 import * as x509 from "../deps/x509.ts";
 import { CertificateError } from "../errors.ts";
+import { fromBase64 } from "../util/encoding.ts";
 
 /** What a successful validation yields. */
 export interface ChainValidationResult {
@@ -253,10 +254,10 @@ function pemCertificates(text: string, source: string): Uint8Array[] {
   }
   return blocks.map((block, i) => {
     const body = block[1].replace(/\s+/g, "");
-    if (body.length === 0 || body.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) {
+    const der = body.length > 0 ? fromBase64(body) : undefined;
+    if (!der) {
       throw new CertificateError(`PEM certificate ${i + 1} in ${source} is not valid base64`);
     }
-    const der = Uint8Array.fromBase64(body);
     parseCertificate(der, `PEM certificate ${i + 1} in ${source}`);
     return der;
   });

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "./contracts.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
+import { fromBase64, toBase64 } from "../util/encoding.ts";
 import { isJsonObject } from "../util/json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
 
@@ -19,23 +19,6 @@ export const BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 /** Largest signature file read: far above any real bundle, small enough to never exhaust memory. */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
-
-// Base64 goes through `Buffer`: `atob`/`btoa` pass through a binary string,
-// which for a 100,000-file payload (16 MB) cost seconds and ~400 MiB.
-
-/** Standard base64 with padding (RFC 4648 §4). */
-export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
-
-/** Decodes strict standard base64, or returns `undefined`. */
-export function fromBase64(text: string): Uint8Array | undefined {
-  // With the length a multiple of 4 and at most two `=` at the end, every
-  // string that passes is valid base64; `Buffer` itself would accept more.
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
-  const bytes = Buffer.from(text, "base64");
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 function envelope(payload: Uint8Array, signature: Uint8Array): BundleJson {
   return {

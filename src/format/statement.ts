@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
-import { fromHex, toHex } from "../hashing/hex.ts";
+import { fromHex, toHex } from "../util/encoding.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
 import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
 import { findDuplicateKey } from "./strict_json.ts";

@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../hashing/algorithms.ts";
-import { toHex } from "../hashing/hex.ts";
+import { toHex } from "../util/encoding.ts";
 import { compareCanonicalPaths } from "./order.ts";
 
 /** Serialization parameters recorded in the signature (`predicate.serialization`, §1.12). */

@@ -11,7 +11,7 @@
  */
 
 import { ModelPathError } from "../errors.ts";
-import { fromHex } from "../hashing/hex.ts";
+import { fromHex } from "../util/encoding.ts";
 import { isJsonObject } from "../util/json.ts";
 import { Manifest, type ManifestItem } from "./manifest.ts";
 

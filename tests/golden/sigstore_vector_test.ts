@@ -12,7 +12,7 @@ import {
   SigstoreError,
 } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
-import { fromBase64, toBase64 } from "../../src/format/bundle.ts";
+import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
 import { PRODUCTION_TUF_URL } from "../../src/methods/sigstore/trust.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { type CliResult, runCli } from "../cli.ts";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
-import { fromBase64, toBase64 } from "../../src/format/bundle.ts";
+import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
 import { newCa } from "../certs.ts";
 import { type CliResult, runCli } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";

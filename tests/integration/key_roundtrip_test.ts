@@ -7,7 +7,7 @@ import { KeyError, ManifestMismatchError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { publicKeyHint } from "../../src/crypto/ec_keys.ts";
 import { SigningConfig } from "../../src/api/signing_config.ts";
-import { fromBase64 } from "../../src/format/bundle.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
 import { pae } from "../../src/format/dsse.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { CERT_KEYS } from "../certs.ts";

@@ -7,7 +7,7 @@ import * as nodePath from "node:path";
 import { ConfigError, IdentityError, SigstoreError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { SigningConfig } from "../../src/api/signing_config.ts";
-import { fromBase64 } from "../../src/format/bundle.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
 import { buildStatement } from "../../src/format/statement.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { runCli } from "../cli.ts";

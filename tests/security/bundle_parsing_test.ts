@@ -14,7 +14,8 @@ import {
   PayloadError,
   SignatureError,
 } from "../../src/errors.ts";
-import { MAX_BUNDLE_BYTES, serializeBundle, toBase64 } from "../../src/format/bundle.ts";
+import { MAX_BUNDLE_BYTES, serializeBundle } from "../../src/format/bundle.ts";
+import { toBase64 } from "../../src/util/encoding.ts";
 import { readSignatureFile } from "../../src/api/pipeline.ts";
 import { runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";

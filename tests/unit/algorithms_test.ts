@@ -6,7 +6,7 @@ import {
   hasherFactory,
   parseHashAlgorithm,
 } from "../../src/hashing/algorithms.ts";
-import { toHex } from "../../src/hashing/hex.ts";
+import { toHex } from "../../src/util/encoding.ts";
 import { hashRangeTask } from "../../src/hashing/file_range.ts";
 import { tempDir } from "../fixtures.ts";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createPublicKey, X509Certificate } from "node:crypto";
 import * as nodePath from "node:path";
 import { verifyEcdsa } from "../../src/crypto/ec_keys.ts";
-import { fromBase64 } from "../../src/format/bundle.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
 import { legacyPae, pae, pythonBytesRepr } from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS } from "../certs.ts";

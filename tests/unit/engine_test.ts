@@ -12,7 +12,7 @@ import {
   hashRangeTask,
   hashRangeTaskOverlapped,
 } from "../../src/hashing/file_range.ts";
-import { toHex } from "../../src/hashing/hex.ts";
+import { toHex } from "../../src/util/encoding.ts";
 import { type PoolOptions, WorkerPoolEngine } from "../../src/hashing/pool.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { tempDir } from "../fixtures.ts";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as nodePath from "node:path";
 import { PayloadError } from "../../src/errors.ts";
-import { fromBase64 } from "../../src/format/bundle.ts";
+import { fromBase64 } from "../../src/util/encoding.ts";
 import {
   LEGACY_PREDICATE_TYPE,
   parseStatement,

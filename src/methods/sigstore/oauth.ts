@@ -10,6 +10,7 @@
  */
 
 import { SigstoreError } from "../../errors.ts";
+import { fromBase64Url, toBase64Url } from "../../util/encoding.ts";
 import { isJsonObject } from "../../util/json.ts";
 import { requestJson } from "./http_json.ts";
 
@@ -207,8 +208,8 @@ export function jwtClaims(token: string): Record<string, unknown> {
   const parts = token.split(".");
   let claims: unknown;
   try {
-    if (parts.length !== 3) throw new Error("not three parts");
-    const payload = Uint8Array.fromBase64(parts[1], { alphabet: "base64url" });
+    const payload = parts.length === 3 ? fromBase64Url(parts[1]) : undefined;
+    if (!payload) throw new Error("not three base64url parts");
     claims = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
   } catch (error) {
     throw new SigstoreError("The identity token is not a JWT", { cause: error });
@@ -221,16 +222,13 @@ export function jwtClaims(token: string): Record<string, unknown> {
 
 /** 32 random bytes, base64url: state, nonce and PKCE code verifier (43 characters, RFC 7636 §4.1). */
 function randomToken(): string {
-  return crypto.getRandomValues(new Uint8Array(32)).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** The PKCE S256 code challenge of a verifier (RFC 7636 §4.2). */
 async function s256(verifier: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return new Uint8Array(digest).toBase64({ alphabet: "base64url", omitPadding: true });
+  return toBase64Url(new Uint8Array(digest));
 }
 
 /** What the loopback redirect delivered: a code, or why the login failed. */

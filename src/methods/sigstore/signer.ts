@@ -15,7 +15,7 @@ import { bundleBuilderFromSigningConfig } from "../../deps/sigstore_sign.ts";
 import type { SigningConfig } from "../../deps/sigstore.ts";
 import { ConfigError } from "../../errors.ts";
 import type { BundleJson, PayloadSigner, SignerInfo } from "../../format/contracts.ts";
-import { fromBase64 } from "../../format/bundle.ts";
+import { fromBase64 } from "../../util/encoding.ts";
 import { certificateIdentity } from "./verifier.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
 import { getIdentityToken } from "./identity_token.ts";

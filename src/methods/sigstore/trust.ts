@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ConfigError, SigstoreError } from "../../errors.ts";
 import { SigningConfig, TrustedRoot, TUF_SEEDS } from "../../deps/sigstore.ts";
+import { fromBase64 } from "../../util/encoding.ts";
 import { isJsonObject } from "../../util/json.ts";
 import type { VerificationLog } from "../../format/contracts.ts";
 
@@ -158,10 +159,10 @@ function tufCachePath(): string | undefined {
 /** The trusted root embedded in `@sigstore/tuf`'s seed (base64 JSON of the `trusted_root.json` target). */
 function seedTrustedRoot(): TrustedRoot {
   const seed = TUF_SEEDS[PRODUCTION_TUF_URL]?.targets?.["trusted_root.json"];
-  if (typeof seed !== "string") {
-    throw new SigstoreError("The shipped @sigstore/tuf seed has no trusted_root.json");
-  }
-  return toTrustedRoot(JSON.parse(atob(seed)), "the trusted root shipped with @sigstore/tuf");
+  const bytes = typeof seed === "string" ? fromBase64(seed) : undefined;
+  if (!bytes) throw new SigstoreError("The shipped @sigstore/tuf seed has no trusted_root.json");
+  const json = JSON.parse(new TextDecoder().decode(bytes));
+  return toTrustedRoot(json, "the trusted root shipped with @sigstore/tuf");
 }
 
 /**

@@ -1,0 +1,39 @@
+// The one encoding module: lowercase hex, strict standard base64, unpadded base64url.
+import assert from "node:assert/strict";
+import {
+  fromBase64,
+  fromBase64Url,
+  fromHex,
+  toBase64,
+  toBase64Url,
+  toHex,
+} from "../../src/util/encoding.ts";
+
+Deno.test("hex: lowercase out, either case in, whole bytes only", () => {
+  assert.equal(toHex(Uint8Array.of(0x00, 0xab, 0xff)), "00abff");
+  assert.deepEqual(fromHex("00ABff"), Uint8Array.of(0x00, 0xab, 0xff));
+  for (const bad of ["0", "0g", "0x00", " 00"]) assert.equal(fromHex(bad), undefined, bad);
+  // A view into a larger buffer encodes only its own bytes.
+  assert.equal(toHex(Uint8Array.of(1, 2, 3, 4).subarray(1, 3)), "0203");
+});
+
+Deno.test("base64: standard alphabet with padding, strict", () => {
+  assert.equal(toBase64(Uint8Array.of(0xfb, 0xff)), "+/8=");
+  assert.deepEqual(fromBase64("+/8="), Uint8Array.of(0xfb, 0xff));
+  for (const bad of ["-_8=", "+/8", "+/8==", "+/=8", " +/8="]) {
+    assert.equal(fromBase64(bad), undefined);
+  }
+  const big = new Uint8Array(100_000).map((_, i) => i * 7);
+  assert.deepEqual(fromBase64(toBase64(big)), big);
+});
+
+Deno.test("base64url: URL alphabet without padding; padding accepted when complete", () => {
+  assert.equal(toBase64Url(Uint8Array.of(0xfb, 0xff)), "-_8");
+  assert.deepEqual(fromBase64Url("-_8"), Uint8Array.of(0xfb, 0xff));
+  assert.deepEqual(fromBase64Url("-_8="), Uint8Array.of(0xfb, 0xff));
+  for (const bad of ["+/8", "-_8==", "-", "-_8=x", "a.b"]) {
+    assert.equal(fromBase64Url(bad), undefined, bad);
+  }
+  const random = crypto.getRandomValues(new Uint8Array(33));
+  assert.deepEqual(fromBase64Url(toBase64Url(random)), random);
+});
