@@ -26,6 +26,7 @@ import {
   type Timed,
   timeParallel,
 } from "./bench_util.ts";
+import { measureResign } from "./resign_bench.ts";
 import { measureScale } from "./scale.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 
@@ -262,6 +263,7 @@ async function main(): Promise<void> {
     printTargets(rows, C.files.length);
     console.log(`\nload after the hashing runs: ${load()}`);
 
+    await measureResign();
     printStartup(await measureStartup());
     const scale = await measureScale(C.files.length);
     console.log(
