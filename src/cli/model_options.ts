@@ -111,3 +111,22 @@ export function hashingConfigFromCli(
     throw e;
   }
 }
+
+/**
+ * Requires exactly one input: MODEL_PATH or `--oci-manifest`.
+ *
+ * @throws {UsageError}
+ */
+export function requireOneInput(
+  modelPath: string | undefined,
+  ociManifest: string | undefined,
+  usage: string,
+): void {
+  if ((ociManifest === undefined) !== (modelPath === undefined)) return;
+  throw new UsageError(
+    ociManifest === undefined
+      ? "Missing argument 'MODEL_PATH'."
+      : "Give MODEL_PATH or --oci-manifest, not both.",
+    usage,
+  );
+}

@@ -15,6 +15,7 @@ import { parseMethodCommand } from "./methods.ts";
 import {
   hashingConfigFromCli,
   MODEL_SELECTION_OPTIONS,
+  requireOneInput,
   RUN_OPTIONS,
   SERIALIZATION_OPTIONS,
 } from "./model_options.ts";
@@ -80,14 +81,7 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
   const signature = (values.signature as string | undefined) ?? "model.sig";
   const oci = values["oci-manifest"] as string | undefined;
   const reuse = values["reuse-signature"] as string | undefined;
-  if ((oci === undefined) === (modelPath === undefined)) {
-    throw new UsageError(
-      oci === undefined
-        ? "Missing argument 'MODEL_PATH'."
-        : "Give MODEL_PATH or --oci-manifest, not both.",
-      spec.usage,
-    );
-  }
+  requireOneInput(modelPath, oci, spec.usage);
   if (oci !== undefined && reuse !== undefined) {
     throw new UsageError(
       "--reuse-signature applies to a model, not to --oci-manifest.",

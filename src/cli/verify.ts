@@ -12,7 +12,12 @@ import { type OptionSpecs, requireString, UsageError } from "./args.ts";
 import { emptyReport, errorMember } from "./json_report.ts";
 import type { CliContext } from "./context.ts";
 import { parseMethodCommand } from "./methods.ts";
-import { hashingConfigFromCli, MODEL_SELECTION_OPTIONS, RUN_OPTIONS } from "./model_options.ts";
+import {
+  hashingConfigFromCli,
+  MODEL_SELECTION_OPTIONS,
+  requireOneInput,
+  RUN_OPTIONS,
+} from "./model_options.ts";
 
 const GROUP_HELP = `Usage: model_signing verify [sigstore|key|certificate] [OPTIONS] MODEL_PATH
 
@@ -72,14 +77,7 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
   const signature = requireString(values, "signature", spec.usage);
   const oci = values["oci-manifest"] as string | undefined;
   const only = (values.only as string[] | undefined) ?? [];
-  if ((oci === undefined) === (modelPath === undefined)) {
-    throw new UsageError(
-      oci === undefined
-        ? "Missing argument 'MODEL_PATH'."
-        : "Give MODEL_PATH or --oci-manifest, not both.",
-      spec.usage,
-    );
-  }
+  requireOneInput(modelPath, oci, spec.usage);
   if (oci !== undefined && only.length > 0) {
     throw new UsageError("--only applies to a model, not to --oci-manifest.", spec.usage);
   }
