@@ -8,6 +8,7 @@
 
 import * as nodePath from "node:path";
 import { OutputError } from "../errors.ts";
+import { fsErrorReason } from "../util/fs_errors.ts";
 
 /**
  * Atomically replaces `path` with `data`.
@@ -43,11 +44,7 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     Deno.renameSync(temp, path);
   } catch (e) {
     cleanUp();
-    const reason = e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : e instanceof Deno.errors.NotFound
-      ? "no such directory"
-      : (e as Error).message;
+    const reason = fsErrorReason(e);
     throw new OutputError(path, `Cannot write signature '${path}': ${reason}`, { cause: e });
   } finally {
     // The write is synchronous, so a signal that arrived during it is

@@ -8,6 +8,7 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { BundleFormatError, ManifestMismatchError, ModelPathError } from "../errors.ts";
+import { fsErrorReason } from "../util/fs_errors.ts";
 import { fromHex, toHex } from "../util/encoding.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest, rootDigest } from "../manifest/manifest.ts";
@@ -57,9 +58,7 @@ export function readSignatureFile(path: string): Record<string, unknown> {
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof BundleFormatError) throw e;
-    const reason = (e as { code?: string }).code === "ENOENT"
-      ? "no such file"
-      : (e as Error).message;
+    const reason = fsErrorReason(e);
     throw new BundleFormatError("", `Cannot read signature '${path}': ${reason}`, { cause: e });
   }
   return parseBundle(bytes, path);

@@ -17,6 +17,7 @@ import {
 import { readFileSync } from "node:fs";
 import { KeyError } from "../errors.ts";
 import { toBase64 } from "../util/encoding.ts";
+import { fsErrorReason } from "../util/fs_errors.ts";
 
 /** Hash used with each accepted curve (OpenSSL curve names as node:crypto reports them). */
 const CURVE_HASH: Readonly<Record<string, "sha256" | "sha384" | "sha512">> = {
@@ -48,10 +49,7 @@ function readKeyFile(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    const reason = (e as { code?: string }).code === "ENOENT"
-      ? "no such file"
-      : (e as Error).message;
-    throw new KeyError(`Cannot read ${what} '${path}': ${reason}`, path, { cause: e });
+    throw new KeyError(`Cannot read ${what} '${path}': ${fsErrorReason(e)}`, path, { cause: e });
   }
 }
 

@@ -21,6 +21,7 @@ import { rootCertificates } from "node:tls";
 import * as x509 from "../deps/x509.ts";
 import { CertificateError } from "../errors.ts";
 import { fromBase64 } from "../util/encoding.ts";
+import { fsErrorReason } from "../util/fs_errors.ts";
 
 /** What a successful validation yields. */
 export interface ChainValidationResult {
@@ -230,8 +231,9 @@ export function readPemCertificates(path: string): Uint8Array[] {
   try {
     text = Deno.readTextFileSync(path);
   } catch (cause) {
-    const reason = cause instanceof Deno.errors.NotFound ? "file not found" : message(cause);
-    throw new CertificateError(`Cannot read certificate file ${path}: ${reason}`, { cause });
+    throw new CertificateError(`Cannot read certificate file ${path}: ${fsErrorReason(cause)}`, {
+      cause,
+    });
   }
   return pemCertificates(text, `certificate file ${path}`);
 }

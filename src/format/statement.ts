@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
+import { couldLeaveModel } from "../hashing/paths.ts";
 import { fromHex, toHex } from "../util/encoding.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
 import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
@@ -122,14 +123,13 @@ function stringField(obj: Record<string, Json>, name: string, where: string): st
  */
 function signedPath(name: string, where: string): string {
   if (name === ".") return name;
-  const parts = name.split("/");
-  if (name.startsWith("/") || parts.includes("..") || name.includes("\\") || name.includes("\0")) {
+  if (couldLeaveModel(name)) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it could point outside the model.`,
     );
   }
-  if (parts.some((p) => p === "" || p === ".")) {
+  if (name.split("/").some((p) => p === "" || p === ".")) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it has an empty or '.' component.`,

@@ -6,6 +6,7 @@
  */
 
 import { ModelPathError } from "../errors.ts";
+import { fsErrorReason, isNotFound } from "../util/fs_errors.ts";
 import type { HasherFactory } from "./algorithms.ts";
 
 /** Default read size: 1 MiB, the Python tool's default chunk size. */
@@ -97,9 +98,9 @@ function openChecked(task: RangeTask, expectedSize: number): OpenRange {
   try {
     file = Deno.openSync(task.path);
   } catch (e) {
-    const reason = describeFsError(e) === "no such file or directory"
+    const reason = isNotFound(e)
       ? `File '${task.path}' disappeared while the model was being hashed.`
-      : `Cannot read '${task.path}': ${describeFsError(e)}`;
+      : `Cannot read '${task.path}': ${fsErrorReason(e)}`;
     throw new ModelPathError(task.path, reason, { cause: e });
   }
   try {
@@ -126,7 +127,7 @@ function openChecked(task: RangeTask, expectedSize: number): OpenRange {
 /** Wraps a read failure (not already one of ours) into a {@linkcode ModelPathError}. */
 function readError(e: unknown, path: string): unknown {
   if (e instanceof ModelPathError) return e;
-  return new ModelPathError(path, `Cannot read '${path}': ${describeFsError(e)}`, { cause: e });
+  return new ModelPathError(path, `Cannot read '${path}': ${fsErrorReason(e)}`, { cause: e });
 }
 
 /**
@@ -224,16 +225,4 @@ export async function hashRangeTaskOverlapped(
     step = steps.next(got);
   }
   return step.value;
-}
-
-/** Short reason for a file system error, without a stack trace. */
-export function describeFsError(e: unknown): string {
-  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (e instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (e instanceof Deno.errors.IsADirectory) return "is a directory";
-  const code = (e as { code?: string })?.code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "ENOENT") return "no such file or directory";
-  if (code === "EISDIR") return "is a directory";
-  return e instanceof Error ? e.message : String(e);
 }

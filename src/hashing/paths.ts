@@ -59,6 +59,21 @@ export function normalizeRelative(p: string): string | undefined {
   return out.length === 0 ? "." : out.join("/");
 }
 
+/**
+ * The path-safety check of a model-relative name read from a signature or
+ * given by a caller: true when it could reach outside the model (absolute, a
+ * `..` component, a backslash, which Windows reads as a separator, or a NUL).
+ */
+export function couldLeaveModel(name: string): boolean {
+  return name.startsWith("/") || name.split("/").includes("..") || name.includes("\\") ||
+    name.includes("\0");
+}
+
+/** True when `rel`, a native path from `nodePath.relative(base, p)`, lies outside `base`. */
+export function outsideBase(rel: string): boolean {
+  return rel.split(nodePath.sep)[0] === ".." || nodePath.isAbsolute(rel);
+}
+
 /** Absolute path of `p` with symlinks resolved when it exists, lexically otherwise. */
 export function resolveAbsolute(p: string): string {
   const abs = nodePath.resolve(p);

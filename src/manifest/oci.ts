@@ -12,6 +12,7 @@
 
 import { ModelPathError } from "../errors.ts";
 import { fromHex } from "../util/encoding.ts";
+import { couldLeaveModel } from "../hashing/paths.ts";
 import { isJsonObject } from "../util/json.ts";
 import { Manifest, type ManifestItem } from "./manifest.ts";
 
@@ -65,7 +66,7 @@ function checkTitle(title: string, where: string, source: string): void {
       `OCI manifest '${source}': ${where} title '${title}' is absolute or leaves the model.`,
     );
   }
-  if (parts.some((p) => p === "" || p === ".")) {
+  if (title.split("/").some((p) => p === "" || p === ".")) {
     throw new ModelPathError(
       source,
       `OCI manifest '${source}': ${where} title '${title}' has an empty or '.' component.`,

@@ -394,7 +394,7 @@ Deno.test("readPemCertificates errors name the file", () => {
   const missing = nodePath.join(dir.path, "missing.pem");
   assert.throws(
     () => readPemCertificates(missing),
-    new CertificateError(`Cannot read certificate file ${missing}: file not found`),
+    new CertificateError(`Cannot read certificate file ${missing}: no such file or directory`),
   );
   const keyOnly = nodePath.join(CERT_KEYS, "signing-key-pub.pem");
   assert.throws(

@@ -141,11 +141,11 @@ Deno.test("missing and non-PEM key files are KeyErrors naming the file", () => {
   const missing = nodePath.join(tmp.path, "absent.pem");
   assert.equal(
     keyError(() => loadPrivateKey(missing)).message,
-    `Cannot read private key '${missing}': no such file`,
+    `Cannot read private key '${missing}': no such file or directory`,
   );
   assert.equal(
     keyError(() => loadPublicKey(missing)).message,
-    `Cannot read public key '${missing}': no such file`,
+    `Cannot read public key '${missing}': no such file or directory`,
   );
   const junk = write(tmp.path, "junk.pem", "hello\n");
   assert.equal(

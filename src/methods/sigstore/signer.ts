@@ -18,6 +18,7 @@ import type { BundleJson, PayloadSigner, SignerInfo } from "../../format/contrac
 import { fromBase64 } from "../../util/encoding.ts";
 import { certificateIdentity } from "./verifier.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
+import { REQUEST_TIMEOUT_MS } from "./http_json.ts";
 import { getIdentityToken } from "./identity_token.ts";
 import type { SigstoreSignerOptions } from "./options.ts";
 import {
@@ -29,9 +30,6 @@ import {
   STAGING_SIGNING_CONFIG,
   toSigningConfig,
 } from "./trust.ts";
-
-/** Timeout of each request to Fulcio, Rekor and the timestamp authority. */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The signing config in the order of §5.4 for signing: staging, else the trust config, else production. */
 function chooseSigningConfig(options: SigstoreSignerOptions): {

@@ -13,6 +13,7 @@ import * as nodePath from "node:path";
 import { ConfigError, SigstoreError } from "../../errors.ts";
 import { SigningConfig, TrustedRoot, TUF_SEEDS } from "../../deps/sigstore.ts";
 import { fromBase64 } from "../../util/encoding.ts";
+import { fsErrorReason } from "../../util/fs_errors.ts";
 import { isJsonObject } from "../../util/json.ts";
 import type { VerificationLog } from "../../format/contracts.ts";
 
@@ -82,9 +83,7 @@ export function readTrustConfig(path: string): ClientTrustConfig {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    const reason = (e as { code?: string }).code === "ENOENT"
-      ? "no such file"
-      : (e as Error).message;
+    const reason = fsErrorReason(e);
     throw new ConfigError("trust-config", `Cannot read trust config '${path}': ${reason}`);
   }
   if (!isJsonObject(parsed) || !isJsonObject(parsed.trustedRoot)) {

@@ -57,9 +57,9 @@ export function checkIdentity(certificateDer: Uint8Array, identity: string, issu
     );
   }
   if (found.issuers.length === 0 || found.issuers.some((i) => i !== issuer)) {
-    throw new IdentityError(
-      `The signer's identity was issued by '${found.issuers.join("', '")}', not by '${issuer}'`,
-    );
+    // Fulcio records the issuer in two extensions, usually with the same value: name it once.
+    const named = [...new Set(found.issuers)].join("', '");
+    throw new IdentityError(`The signer's identity was issued by '${named}', not by '${issuer}'`);
   }
 }
 
