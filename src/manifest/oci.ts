@@ -57,10 +57,7 @@ export function indexManifests(json: unknown, source: string): OciDescriptor[] {
 
 /** Refuses a title that is not a canonical model-relative path. */
 function checkTitle(title: string, where: string, source: string): void {
-  const parts = title.split("/");
-  if (
-    title.startsWith("/") || parts.includes("..") || title.includes("\\") || title.includes("\0")
-  ) {
+  if (couldLeaveModel(title)) {
     throw new ModelPathError(
       source,
       `OCI manifest '${source}': ${where} title '${title}' is absolute or leaves the model.`,
