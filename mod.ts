@@ -75,10 +75,13 @@ export type {
   BundleJson,
   BundleVerifier,
   PayloadSigner,
+  SignerInfo,
   VerificationLog,
   VerifiedPayload,
 } from "./src/format/contracts.ts";
-export { SigningConfig } from "./src/api/signing_config.ts";
+export { SigningConfig, type SigningResult } from "./src/api/signing_config.ts";
+export type { ReuseOptions, ReuseReport } from "./src/api/reuse.ts";
+export { MAX_OCI_MANIFEST_BYTES, ociManifest, type OciManifestOptions } from "./src/api/oci.ts";
 export type {
   SigstoreSignerOptions,
   SigstoreVerifierOptions,
@@ -89,13 +92,19 @@ export {
   type CertificateSignerFiles,
 } from "./src/methods/certificate/signer.ts";
 export { publicKeyHint } from "./src/crypto/ec_keys.ts";
-export { VerifyingConfig } from "./src/api/verifying_config.ts";
+export { sigstoreVerifier, VerifyingConfig } from "./src/api/verifying_config.ts";
 export { EllipticKeyVerifier } from "./src/methods/key/verifier.ts";
 export {
   CertificateVerifier,
   type CertificateVerifierOptions,
 } from "./src/methods/certificate/verifier.ts";
-export { compareManifests, verifyModel, type VerifyModelOptions } from "./src/api/pipeline.ts";
+export {
+  compareManifests,
+  type VerificationResult,
+  verifyModel,
+  verifyModelDetailed,
+  type VerifyModelOptions,
+} from "./src/api/pipeline.ts";
 export {
   buildStatement,
   type ExpectedItem,

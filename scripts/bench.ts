@@ -28,6 +28,7 @@ import {
   timeParallel,
 } from "./bench_util.ts";
 import { measureHostile, printHostile } from "./bench_hostile.ts";
+import { measureResign } from "./resign_bench.ts";
 import { measureScale } from "./scale.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 
@@ -264,6 +265,7 @@ async function main(): Promise<void> {
     printTargets(rows, C.files.length);
     console.log(`\nload after the hashing runs: ${load()}`);
 
+    await measureResign();
     printStartup(await measureStartup());
     const scale = await measureScale(C.files.length);
     console.log(

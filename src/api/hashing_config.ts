@@ -77,15 +77,23 @@ export type HashingMethod =
   | { kind: "files"; algorithm: HashAlgorithm }
   | { kind: "shards"; algorithm: HashAlgorithm; shardSize: number };
 
-/** Checks a shard size: a positive safe integer. */
-export function checkShardSize(size: number): number {
-  if (!Number.isSafeInteger(size) || size <= 0) {
+const COUNT_NAMES = { "shard-size": "shard size", workers: "worker count" } as const;
+
+/**
+ * The one check of the count options: a positive safe integer, given as a
+ * number (library) or as decimal digits (command line).
+ *
+ * @throws {ConfigError} naming the option.
+ */
+export function parseCount(option: keyof typeof COUNT_NAMES, value: number | string): number {
+  const n = typeof value === "number" ? value : /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
     throw new ConfigError(
-      "shard-size",
-      `Invalid shard size ${size}: it must be a positive integer.`,
+      option,
+      `Invalid ${COUNT_NAMES[option]} '${value}': it must be a positive integer.`,
     );
   }
-  return size;
+  return n;
 }
 
 /**
@@ -121,7 +129,7 @@ export class HashingConfig {
    */
   useShardSerialization(options: ShardSerializationOptions = {}): this {
     const algorithm = parseHashAlgorithm(options.hashingAlgorithm ?? "sha256");
-    const shardSize = checkShardSize(options.shardSize ?? DEFAULT_SHARD_SIZE);
+    const shardSize = parseCount("shard-size", options.shardSize ?? DEFAULT_SHARD_SIZE);
     this.#method = algorithm === "blake3"
       ? { kind: "files", algorithm }
       : { kind: "shards", algorithm, shardSize };
@@ -139,16 +147,9 @@ export class HashingConfig {
     }
     // 0 means "whole file at once" in Python; digests are the same, so keep a bounded buffer.
     this.#chunkSize = chunk || DEFAULT_CHUNK_SIZE;
-    if (
-      options.maxWorkers !== undefined &&
-      !(Number.isSafeInteger(options.maxWorkers) && options.maxWorkers > 0)
-    ) {
-      throw new ConfigError(
-        "workers",
-        `Invalid worker count ${options.maxWorkers}: it must be a positive integer.`,
-      );
-    }
-    this.#maxWorkers = options.maxWorkers;
+    this.#maxWorkers = options.maxWorkers === undefined
+      ? undefined
+      : parseCount("workers", options.maxWorkers);
     this.#extraRecorded = [...(options.ignorePaths ?? [])];
   }
 
@@ -221,6 +222,21 @@ export class HashingConfig {
     const entries = modelRelativeIgnorePaths(modelPath, this.#ignored);
     if (this.#ignoreGit) entries.push(...GIT_IGNORE_ENTRIES);
     return new IgnoreSet(entries);
+  }
+
+  /**
+   * The files of the model at `modelPath` under this configuration's ignore
+   * and symlink rules, with their sizes and modification times, unhashed.
+   *
+   * @throws {ModelPathError} for unusable paths (§1.3).
+   */
+  listFiles(modelPath: string): ModelFile[] {
+    const ignore = this.#ignoreSet(modelPath);
+    return walkModel(modelPath, {
+      ignore,
+      allowSymlinks: this.#allowSymlinks,
+      onWarning: this.#onWarning,
+    });
   }
 
   /**

@@ -6,13 +6,19 @@
  * @module
  */
 
-import { BundleFormatError, ManifestMismatchError, PayloadError } from "../errors.ts";
-import { toHex } from "../util/encoding.ts";
+import {
+  BundleFormatError,
+  ManifestMismatchError,
+  ModelPathError,
+  PayloadError,
+} from "../errors.ts";
+import { fromHex, toHex } from "../util/encoding.ts";
 import { modelName } from "../hashing/paths.ts";
 import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";
-import { itemName, type Manifest } from "../manifest/manifest.ts";
-import type { BundleVerifier } from "../format/contracts.ts";
+import { itemName, type Manifest, rootDigest } from "../manifest/manifest.ts";
+import { isUnder, normalizeModelRelative } from "../manifest/selection.ts";
+import type { BundleVerifier, SignerInfo } from "../format/contracts.ts";
 import { MAX_BUNDLE_BYTES, parseBundle } from "../format/bundle.ts";
 import { readInputFile } from "../util/input_file.ts";
 import { type ExpectedManifest, parseStatement } from "../format/statement.ts";
@@ -23,6 +29,26 @@ export interface VerifyModelOptions {
   readonly hashing?: HashingConfig;
   /** Hash only the files the signature lists (§5.6). */
   readonly ignoreUnsignedFiles?: boolean;
+  /**
+   * Partial verification: check only the signed files at or under these
+   * model-relative paths (files or folders); unsigned files under them
+   * count as extra. Each path must match at least one signed file.
+   */
+  readonly only?: readonly string[];
+}
+
+/** What a successful verification established. */
+export interface VerificationResult {
+  /** What the signature promised (all of it, also under `only`). */
+  readonly expected: ExpectedManifest;
+  /** Who signed, as the method reports it. */
+  readonly signer?: SignerInfo;
+  /** `sha256:<hex>` root digest of the signed manifest, in the signature's order (§1.11). */
+  readonly rootDigest: string;
+  /** Distinct files the signature lists. */
+  readonly filesSigned: number;
+  /** Distinct signed files that were hashed and compared. */
+  readonly filesChecked: number;
 }
 
 /**
@@ -146,34 +172,106 @@ export async function verifyModel(
   verifier: BundleVerifier,
   options: VerifyModelOptions = {},
 ): Promise<ExpectedManifest> {
-  return await inSpan("verify", { "model.name": modelName(modelPath) }, async (span) => {
-    const bundle = readSignatureFile(signaturePath);
-    const { payloadType, payload } = await inSpan(
-      "verify_signature",
-      { "verifying.verifier": verifier.constructor.name },
-      () => verifier.verify(bundle),
-    );
-    const expected = parseStatement(payloadType, payload);
-    // Signing refuses an empty model (assertNotEmpty); the format requires one
-    // file. An empty statement would otherwise match any folder whose files are
-    // all ignored or, with --ignore-unsigned-files, any folder at all.
-    if (expected.items.size === 0) {
-      throw new PayloadError(
-        "predicate.resources",
-        "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
-      );
+  return (await verifyModelDetailed(modelPath, signaturePath, verifier, options)).expected;
+}
+
+/**
+ * The part of `expected` at or under `only`.
+ *
+ * @throws {ModelPathError} for a path that matches no signed file.
+ */
+function selectSigned(expected: ExpectedManifest, only: readonly string[]): ExpectedManifest {
+  const prefixes = only.map(normalizeModelRelative);
+  for (const [i, p] of prefixes.entries()) {
+    if (![...expected.items.values()].some((item) => isUnder(item.path, p))) {
+      throw new ModelPathError(only[i], `'${only[i]}' matches no file the signature lists.`);
     }
+  }
+  const items = [...expected.items].filter(([, item]) =>
+    prefixes.some((p) => isUnder(item.path, p))
+  );
+  return { ...expected, items: new Map(items) };
+}
+
+const distinctPaths = (m: ExpectedManifest) => new Set([...m.items.values()].map((i) => i.path));
+
+/** Checks the signature and returns what it promised and who signed. */
+async function readVerified(signaturePath: string, verifier: BundleVerifier) {
+  const bundle = readSignatureFile(signaturePath);
+  const { payloadType, payload, signer } = await inSpan(
+    "verify_signature",
+    { "verifying.verifier": verifier.constructor.name },
+    () => verifier.verify(bundle),
+  );
+  const expected = parseStatement(payloadType, payload);
+  // Signing refuses an empty model (assertNotEmpty); the format requires one
+  // file. An empty statement would otherwise match any folder whose files are
+  // all ignored or, with --ignore-unsigned-files, any folder at all.
+  if (expected.items.size === 0) {
+    throw new PayloadError(
+      "predicate.resources",
+      "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
+    );
+  }
+  const root = rootDigest([...expected.items.values()].map((i) => fromHex(i.digest)!));
+  return { expected, signer, rootDigest: `sha256:${toHex(root)}` };
+}
+
+/**
+ * {@linkcode verifyModel} with the details of what was checked: the signer,
+ * the root digest and how many signed files were compared (all of them
+ * unless `only` is given).
+ *
+ * @throws {ModelSigningError} subclasses for every failure.
+ */
+export async function verifyModelDetailed(
+  modelPath: string,
+  signaturePath: string,
+  verifier: BundleVerifier,
+  options: VerifyModelOptions = {},
+): Promise<VerificationResult> {
+  return await inSpan("verify", { "model.name": modelName(modelPath) }, async (span) => {
+    const verified = await readVerified(signaturePath, verifier);
+    const { expected } = verified;
+    const checked = options.only ? selectSigned(expected, options.only) : expected;
     const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
-    const filesToHash = options.ignoreUnsignedFiles
-      ? new Set([...expected.items.values()].map((i) => i.path))
-      : undefined;
+    let filesToHash: Set<string> | undefined;
+    if (options.ignoreUnsignedFiles || options.only) filesToHash = distinctPaths(checked);
+    if (options.only && !options.ignoreUnsignedFiles) {
+      const prefixes = options.only.map(normalizeModelRelative);
+      for (const f of hashing.listFiles(modelPath)) {
+        if (prefixes.some((p) => isUnder(f.name, p))) filesToHash!.add(f.name);
+      }
+    }
     const actual = await hashing.hash(modelPath, { filesToHash });
-    span.set({ "model.root_digest": actual.rootDigestString() });
+    span.set({ "model.root_digest": verified.rootDigest });
     await inSpan(
       "compare",
-      { "verifying.items": expected.items.size },
-      () => compareManifests(expected, actual),
+      { "verifying.items": checked.items.size },
+      () => compareManifests(checked, actual),
     );
-    return expected;
+    return {
+      ...verified,
+      filesSigned: distinctPaths(expected).size,
+      filesChecked: distinctPaths(checked).size,
+    };
   });
+}
+
+/**
+ * Verifies a manifest built without the model's files (e.g. from an OCI
+ * image manifest) against the signature: the same checks as
+ * {@linkcode verifyModelDetailed}, with `actual` in place of hashing.
+ *
+ * @throws {ModelSigningError} subclasses for every failure.
+ */
+export async function verifyManifestDetailed(
+  actual: Manifest,
+  signaturePath: string,
+  verifier: BundleVerifier,
+): Promise<VerificationResult> {
+  const verified = await readVerified(signaturePath, verifier);
+  compareManifests(verified.expected, actual);
+  const files = distinctPaths(verified.expected).size;
+  return { ...verified, filesSigned: files, filesChecked: files };
 }

@@ -52,11 +52,12 @@ function insideModel(path: string, modelPath: string): boolean {
 
 /**
  * Refuses a signature path that is a symlink, a special file, or an existing
- * file of the model that does not parse as a signature.
+ * file of the model at `modelPath` (when there is one: an OCI manifest is
+ * signed without files) that does not parse as a signature.
  *
  * @throws {OutputError}
  */
-export function checkSignatureTarget(signaturePath: string, modelPath: string): void {
+export function checkSignatureTarget(signaturePath: string, modelPath?: string): void {
   let stat: Deno.FileInfo;
   try {
     stat = Deno.lstatSync(signaturePath);
@@ -67,7 +68,9 @@ export function checkSignatureTarget(signaturePath: string, modelPath: string): 
     throw refuse(signaturePath, "it is a symlink; give the path of a regular file");
   }
   if (!stat.isFile) throw refuse(signaturePath, `it is ${fileKind(stat)}`);
-  if (insideModel(signaturePath, modelPath) && !isSignature(signaturePath)) {
+  if (
+    modelPath !== undefined && insideModel(signaturePath, modelPath) && !isSignature(signaturePath)
+  ) {
     throw refuse(signaturePath, "it is a file of the model, not a signature");
   }
 }

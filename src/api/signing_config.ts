@@ -19,21 +19,44 @@ import type { Manifest } from "../manifest/manifest.ts";
 import { serializeBundle } from "../format/bundle.ts";
 import { buildStatement } from "../format/statement.ts";
 import { modelName } from "../hashing/paths.ts";
-import { inSpan } from "../util/telemetry.ts";
+import { inSpan, type SpanScope } from "../util/telemetry.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { checkSignatureTarget } from "./signature_target.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
-import type { PayloadSigner } from "../format/contracts.ts";
+import type { PayloadSigner, SignerInfo } from "../format/contracts.ts";
+import { hashReusing, type ReuseOptions, type ReuseReport, reuseVerifier } from "./reuse.ts";
+
+/** What a signing produced. */
+export interface SigningResult {
+  /** The signed manifest. */
+  readonly manifest: Manifest;
+  /** Who signed, as the method describes it. */
+  readonly signer?: SignerInfo;
+  /** What was reused and hashed, when re-signing with {@linkcode SigningConfig.reuseSignature}. */
+  readonly reuse?: ReuseReport;
+}
 
 /** Which signer, and how the model is hashed. Setters chain. */
 export class SigningConfig {
   #hashing: HashingConfig = new HashingConfig();
   #signer: PayloadSigner | (() => Promise<PayloadSigner>) | undefined;
+  #reuse: ReuseOptions | undefined;
 
   /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
   setHashingConfig(config: HashingConfig): this {
     this.#hashing = config;
+    return this;
+  }
+
+  /**
+   * Re-sign incrementally: keep the digests of `options.signature` for the
+   * files that did not change (see src/api/reuse.ts for the rules). The old
+   * signature is verified before anything is hashed, with the signer's own
+   * verifier unless `options.verifier` names one (required for Sigstore).
+   */
+  reuseSignature(options: ReuseOptions): this {
+    this.#reuse = options;
     return this;
   }
 
@@ -137,28 +160,84 @@ export class SigningConfig {
    * @throws {ModelSigningError} subclasses; nothing is written on failure.
    */
   async sign(modelPath: string, signaturePath: string): Promise<Manifest> {
+    return (await this.signDetailed(modelPath, signaturePath)).manifest;
+  }
+
+  /**
+   * {@linkcode SigningConfig.sign} with the details: the signer and, when
+   * re-signing, how many files and bytes were reused and hashed.
+   *
+   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   */
+  async signDetailed(modelPath: string, signaturePath: string): Promise<SigningResult> {
+    checkSignatureTarget(signaturePath, modelPath);
+    return await this.#withSigner(modelPath, async (signer, span) => {
+      if (!this.#reuse) {
+        const manifest = await this.#hashing.hash(modelPath);
+        return await this.#signManifest(manifest, signaturePath, signer, span, modelPath);
+      }
+      const verifier = reuseVerifier(this.#reuse, signer);
+      const reused = await hashReusing(modelPath, this.#hashing, verifier, this.#reuse);
+      return {
+        ...(await this.#signManifest(reused.manifest, signaturePath, signer, span, modelPath)),
+        reuse: reused.report,
+      };
+    });
+  }
+
+  /**
+   * Signs a manifest built without hashing files (e.g. from an OCI image
+   * manifest, see `ociManifest`) and writes the signature atomically.
+   *
+   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   */
+  async signManifest(manifest: Manifest, signaturePath: string): Promise<SigningResult> {
+    checkSignatureTarget(signaturePath);
+    return await this.#withSigner(
+      manifest.modelName,
+      (signer, span) => this.#signManifest(manifest, signaturePath, signer, span),
+    );
+  }
+
+  /** Runs `work` in the `sign` span with the configured signer, released afterwards. */
+  async #withSigner<T>(
+    source: string,
+    work: (signer: PayloadSigner, span: SpanScope) => Promise<T>,
+  ): Promise<T> {
     if (!this.#signer) {
       throw new ConfigError("signer", "Attempting to sign with no configured signer");
     }
-    checkSignatureTarget(signaturePath, modelPath);
     const signer = typeof this.#signer === "function" ? await this.#signer() : this.#signer;
     try {
-      return await inSpan("sign", { "model.name": modelName(modelPath) }, async (span) => {
-        const manifest = await this.#hashing.hash(modelPath);
-        assertNotEmpty(manifest, modelPath);
-        span.set({ "model.root_digest": manifest.rootDigestString() });
-        const statement = await inSpan("statement", {}, () => buildStatement(manifest));
-        const bundle = await inSpan(
-          "sign_payload",
-          { "signing.signer": signer.constructor.name },
-          () => signer.sign(statement),
-        );
-        checkSignatureTarget(signaturePath, modelPath);
-        writeFileAtomic(signaturePath, serializeBundle(bundle));
-        return manifest;
-      });
+      return await inSpan(
+        "sign",
+        { "model.name": modelName(source) },
+        (span) => work(signer, span),
+      );
     } finally {
       signer.close?.();
     }
+  }
+
+  /** Signs `manifest` (of the model at `modelPath`, when there is one) and writes the signature. */
+  async #signManifest(
+    manifest: Manifest,
+    signaturePath: string,
+    signer: PayloadSigner,
+    span: SpanScope,
+    modelPath?: string,
+  ): Promise<SigningResult> {
+    assertNotEmpty(manifest, modelPath ?? manifest.modelName);
+    span.set({ "model.root_digest": manifest.rootDigestString() });
+    const statement = await inSpan("statement", {}, () => buildStatement(manifest));
+    const bundle = await inSpan(
+      "sign_payload",
+      { "signing.signer": signer.constructor.name },
+      () => signer.sign(statement),
+    );
+    // Again just before the write: the path may have changed while hashing.
+    checkSignatureTarget(signaturePath, modelPath);
+    writeFileAtomic(signaturePath, serializeBundle(bundle));
+    return { manifest, signer: signer.describe?.(bundle) };
   }
 }

@@ -18,13 +18,33 @@ import type { BundleVerifier, VerificationLog } from "../format/contracts.ts";
 import type { SigstoreVerifierOptions } from "../methods/sigstore/options.ts";
 import type { ExpectedManifest } from "../format/statement.ts";
 import { EllipticKeyVerifier } from "../methods/key/verifier.ts";
-import { verifyModel } from "./pipeline.ts";
+import type { Manifest } from "../manifest/manifest.ts";
+import {
+  type VerificationResult,
+  verifyManifestDetailed,
+  verifyModel,
+  verifyModelDetailed,
+} from "./pipeline.ts";
+
+/**
+ * A keyless (Sigstore) verifier for `options`; the Sigstore packages load
+ * only when a signature is verified.
+ */
+export function sigstoreVerifier(options: SigstoreVerifierOptions): BundleVerifier {
+  return {
+    async verify(bundle) {
+      const { SigstoreVerifier } = await import("../methods/sigstore/verifier.ts");
+      return await new SigstoreVerifier(options).verify(bundle);
+    },
+  };
+}
 
 /** Which verifier, which files count, and where log lines go. Setters chain. */
 export class VerifyingConfig {
   #hashing: HashingConfig | undefined;
   #verifier: BundleVerifier | undefined;
   #ignoreUnsigned = false;
+  #only: readonly string[] | undefined;
   #log: VerificationLog = () => {};
 
   /**
@@ -39,6 +59,16 @@ export class VerifyingConfig {
   /** Check only the files the signature lists; other local files are ignored. */
   setIgnoreUnsignedFiles(ignore: boolean): this {
     this.#ignoreUnsigned = ignore;
+    return this;
+  }
+
+  /**
+   * Partial verification: check only the signed files at or under these
+   * model-relative paths (files or folder prefixes); each must match a
+   * signed file. `undefined` or empty checks everything.
+   */
+  setOnly(paths: readonly string[] | undefined): this {
+    this.#only = paths && paths.length > 0 ? [...paths] : undefined;
     return this;
   }
 
@@ -89,13 +119,7 @@ export class VerifyingConfig {
    * Sigstore packages are loaded only when a signature is verified.
    */
   useSigstoreVerifier(options: Omit<SigstoreVerifierOptions, "log">): this {
-    const log: VerificationLog = (l, m) => this.#log(l, m);
-    return this.useVerifier({
-      async verify(bundle) {
-        const { SigstoreVerifier } = await import("../methods/sigstore/verifier.ts");
-        return await new SigstoreVerifier({ ...options, log }).verify(bundle);
-      },
-    });
+    return this.useVerifier(sigstoreVerifier({ ...options, log: (l, m) => this.#log(l, m) }));
   }
 
   /**
@@ -105,12 +129,42 @@ export class VerifyingConfig {
    * @throws {ModelSigningError} subclasses on any failure.
    */
   verify(modelPath: string, signaturePath: string): Promise<ExpectedManifest> {
+    return verifyModel(modelPath, signaturePath, this.#configuredVerifier(), this.#options());
+  }
+
+  /**
+   * {@linkcode VerifyingConfig.verify} with the details: the signer, the root
+   * digest, and how many of the signed files were checked.
+   *
+   * @throws {ModelSigningError} subclasses on any failure.
+   */
+  verifyDetailed(modelPath: string, signaturePath: string): Promise<VerificationResult> {
+    return verifyModelDetailed(
+      modelPath,
+      signaturePath,
+      this.#configuredVerifier(),
+      this.#options(),
+    );
+  }
+
+  /**
+   * Verifies a manifest built without files (e.g. from an OCI image manifest,
+   * see `ociManifest`) against the signature.
+   *
+   * @throws {ModelSigningError} subclasses on any failure.
+   */
+  verifyManifest(manifest: Manifest, signaturePath: string): Promise<VerificationResult> {
+    return verifyManifestDetailed(manifest, signaturePath, this.#configuredVerifier());
+  }
+
+  #configuredVerifier(): BundleVerifier {
     if (!this.#verifier) {
       throw new ConfigError("verifier", "Attempting to verify with no configured verifier");
     }
-    return verifyModel(modelPath, signaturePath, this.#verifier, {
-      hashing: this.#hashing,
-      ignoreUnsignedFiles: this.#ignoreUnsigned,
-    });
+    return this.#verifier;
+  }
+
+  #options() {
+    return { hashing: this.#hashing, ignoreUnsignedFiles: this.#ignoreUnsigned, only: this.#only };
   }
 }

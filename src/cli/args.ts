@@ -83,8 +83,10 @@ export interface CommandSpec {
   readonly description: string;
   /** The options. */
   readonly options: OptionSpecs;
-  /** Exact number of positional arguments. */
+  /** Number of positional arguments (the most, when `minPositionals` is given). */
   readonly positionals: number;
+  /** The fewest positional arguments (default: `positionals`). */
+  readonly minPositionals?: number;
 }
 
 /** Renders a command's help text. */
@@ -139,8 +141,9 @@ export function parseCommand(
       throw new UsageError(`Unknown option '--no-${name}'`, spec.usage);
     }
   }
-  if (parsed.positionals.length !== spec.positionals) {
-    const msg = parsed.positionals.length < spec.positionals
+  const n = parsed.positionals.length;
+  if (n > spec.positionals || n < (spec.minPositionals ?? spec.positionals)) {
+    const msg = n < spec.positionals
       ? "Missing argument 'MODEL_PATH'."
       : `Got unexpected extra argument (${parsed.positionals.slice(spec.positionals).join(" ")})`;
     throw new UsageError(msg, spec.usage);

@@ -8,7 +8,7 @@
 
 import { existsSync, realpathSync } from "node:fs";
 import * as nodePath from "node:path";
-import { toPosix } from "../hashing/paths.ts";
+import { outsideBase, toPosix } from "../hashing/paths.ts";
 
 /**
  * The CLI's resolution of ignore paths (§1.4): each value is made absolute
@@ -22,9 +22,7 @@ export function cliIgnorePaths(modelPath: string, paths: Iterable<string>): stri
   for (const p of paths) {
     const rel = nodePath.relative(root, realpathLoose(p));
     if (rel === "") out.push(".");
-    else if (rel.split(nodePath.sep)[0] !== ".." && !nodePath.isAbsolute(rel)) {
-      out.push(toPosix(rel));
-    }
+    else if (!outsideBase(rel)) out.push(toPosix(rel));
   }
   return out;
 }

@@ -7,7 +7,8 @@
  */
 
 import type { SigningConfig } from "../api/signing_config.ts";
-import type { VerifyingConfig } from "../api/verifying_config.ts";
+import { sigstoreVerifier, type VerifyingConfig } from "../api/verifying_config.ts";
+import type { BundleVerifier } from "../format/contracts.ts";
 import {
   type CommandSpec,
   HelpRequested,
@@ -40,6 +41,11 @@ export interface CliMethod {
   readonly description: string;
   /** Applies `sign` option values to the library configuration. */
   configureSigner(values: OptionValues, config: SigningConfig, usage: string): Promise<void>;
+  /**
+   * The verifier of an old signature for `--reuse-signature`, for methods
+   * whose signer cannot check its own signatures (Sigstore).
+   */
+  reuseVerifier?(values: OptionValues, usage: string): BundleVerifier;
   /** Applies `verify` option values to the library configuration. */
   configureVerifier(values: OptionValues, config: VerifyingConfig, usage: string): Promise<void>;
 }
@@ -149,6 +155,16 @@ const sigstore: CliMethod = {
     },
     "client-id": { type: "string", metavar: "ID", help: "OAuth client id (default: sigstore)" },
     "client-secret": { type: "string", metavar: "SECRET", help: "OAuth client secret" },
+    "reuse-identity": {
+      type: "string",
+      metavar: "TEXT",
+      help: "With --reuse-signature: the identity that made the old signature",
+    },
+    "reuse-identity-provider": {
+      type: "string",
+      metavar: "URL",
+      help: "With --reuse-signature: the OIDC issuer of that identity",
+    },
   },
   verifyOptions: {
     identity: {
@@ -173,6 +189,14 @@ const sigstore: CliMethod = {
       forceOob: values["oauth-force-oob"] === true,
       clientId: optional(values, "client-id"),
       clientSecret: optional(values, "client-secret"),
+    });
+  },
+  reuseVerifier(values, usage) {
+    return sigstoreVerifier({
+      identity: requireString(values, "reuse-identity", usage),
+      oidcIssuer: requireString(values, "reuse-identity-provider", usage),
+      useStaging: values["use-staging"] === true,
+      trustConfig: optional(values, "trust-config"),
     });
   },
   async configureVerifier(values, config, usage) {
@@ -268,6 +292,8 @@ export interface MethodCommand {
   readonly methodOptions: (method: CliMethod) => OptionSpecs;
   /** Text added to each method's description in help. */
   readonly descriptionTail: string;
+  /** MODEL_PATH may be left out (an option names the input instead). */
+  readonly modelOptional?: boolean;
 }
 
 /**
@@ -281,7 +307,8 @@ export function parseMethodCommand(args: readonly string[], command: MethodComma
   method: CliMethod;
   spec: CommandSpec;
   values: OptionValues;
-  modelPath: string;
+  modelPath: string | undefined;
+  name: MethodWord;
 } {
   const words = command.verb === "sign" ? METHOD_WORDS.join("|") : "sigstore|key|certificate";
   const usage = `model_signing ${command.verb} [${words}] [OPTIONS] MODEL_PATH`;
@@ -293,7 +320,8 @@ export function parseMethodCommand(args: readonly string[], command: MethodComma
     description: `${method.description}\n${command.descriptionTail}`,
     options: { ...command.common, ...command.methodOptions(method) },
     positionals: 1,
+    minPositionals: command.modelOptional ? 0 : 1,
   };
   const { values, positionals } = parseCommand(rest, spec);
-  return { method, spec, values, modelPath: positionals[0] };
+  return { method, spec, values, modelPath: positionals[0], name };
 }

@@ -7,10 +7,10 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import { parseHashAlgorithm } from "../hashing/algorithms.ts";
-import { cliIgnorePaths } from "./ignore_paths.ts";
-import { checkShardSize, HashingConfig } from "../api/hashing_config.ts";
+import type { HashAlgorithm } from "../hashing/algorithms.ts";
+import { HashingConfig, parseCount } from "../api/hashing_config.ts";
 import { type OptionSpecs, type OptionValues, UsageError } from "./args.ts";
+import { cliIgnorePaths } from "./ignore_paths.ts";
 
 /** Which files are part of the model. */
 export const MODEL_SELECTION_OPTIONS: OptionSpecs = {
@@ -55,22 +55,6 @@ export const RUN_OPTIONS: OptionSpecs = {
   quiet: { type: "boolean", help: "No progress line on stderr (shown only on a terminal)" },
 };
 
-function positiveInt(values: OptionValues, name: string, usage: string): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  if (
-    typeof v !== "string" || !/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))
-  ) {
-    throw new UsageError(`Invalid value for '--${name}': '${v}' is not a positive integer.`, usage);
-  }
-  return Number(v);
-}
-
-/** Parsed `--workers`, or `undefined`. */
-export function workersOption(values: OptionValues, usage: string): number | undefined {
-  return positiveInt(values, "workers", usage);
-}
-
 /**
  * Builds the hashing configuration for a model from command-line values.
  * Ignore paths (and `extraIgnored`, e.g. the signature file) are resolved as
@@ -95,19 +79,41 @@ export function hashingConfigFromCli(
       ignoreGitPaths: values["ignore-git-paths"] !== false,
     })
     .setAllowSymlinks(values["allow-symlinks"] === true);
-  const maxWorkers = workersOption(values, usage);
-  const shardSize = positiveInt(values, "shard-size", usage);
+  const workers = values.workers as string | undefined;
+  const shardSize = values["shard-size"] as string | undefined;
   try {
-    const hashingAlgorithm = parseHashAlgorithm((values["hash-algorithm"] as string) ?? "sha256");
+    // HashingConfig parses and checks the values; the CLI only turns text into numbers.
+    const options = {
+      hashingAlgorithm: values["hash-algorithm"] as HashAlgorithm | undefined,
+      maxWorkers: workers === undefined ? undefined : parseCount("workers", workers),
+    };
     return shardSize === undefined
-      ? config.useFileSerialization({ hashingAlgorithm, maxWorkers })
+      ? config.useFileSerialization(options)
       : config.useShardSerialization({
-        hashingAlgorithm,
-        shardSize: checkShardSize(shardSize),
-        maxWorkers,
+        ...options,
+        shardSize: parseCount("shard-size", shardSize),
       });
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message, usage);
     throw e;
   }
+}
+
+/**
+ * Requires exactly one input: MODEL_PATH or `--oci-manifest`.
+ *
+ * @throws {UsageError}
+ */
+export function requireOneInput(
+  modelPath: string | undefined,
+  ociManifest: string | undefined,
+  usage: string,
+): void {
+  if ((ociManifest === undefined) !== (modelPath === undefined)) return;
+  throw new UsageError(
+    ociManifest === undefined
+      ? "Missing argument 'MODEL_PATH'."
+      : "Give MODEL_PATH or --oci-manifest, not both.",
+    usage,
+  );
 }

@@ -6,13 +6,16 @@
  * @module
  */
 
-import { SigningConfig } from "../api/signing_config.ts";
-import type { OptionSpecs } from "./args.ts";
+import { ociManifest } from "../api/oci.ts";
+import { SigningConfig, type SigningResult } from "../api/signing_config.ts";
+import { type OptionSpecs, UsageError } from "./args.ts";
+import { emptyReport, errorMember } from "./json_report.ts";
 import type { CliContext } from "./context.ts";
 import { parseMethodCommand } from "./methods.ts";
 import {
   hashingConfigFromCli,
   MODEL_SELECTION_OPTIONS,
+  requireOneInput,
   RUN_OPTIONS,
   SERIALIZATION_OPTIONS,
 } from "./model_options.ts";
@@ -41,13 +44,38 @@ const COMMON: OptionSpecs = {
   },
   ...MODEL_SELECTION_OPTIONS,
   ...SERIALIZATION_OPTIONS,
+  "reuse-signature": {
+    type: "string",
+    metavar: "PATH",
+    help: "Re-sign incrementally: verify this old signature, keep its digests of unchanged files",
+  },
+  rehash: {
+    type: "string",
+    multiple: true,
+    metavar: "PATH",
+    help: "With --reuse-signature: hash this model-relative file or folder again",
+  },
+  "oci-manifest": {
+    type: "string",
+    metavar: "PATH",
+    help: "Sign this OCI image manifest's layers (by title and digest) instead of MODEL_PATH",
+  },
+  "oci-index-manifest": {
+    type: "string",
+    metavar: "DIGEST",
+    help: "When --oci-manifest is an image index: the digest of the manifest to sign",
+  },
+  json: { type: "boolean", help: "Print the result as one JSON object on stdout" },
   ...RUN_OPTIONS,
 };
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** Runs `sign`; returns the exit status. */
 export async function signCommand(args: readonly string[], ctx: CliContext): Promise<number> {
-  const { method, spec, values, modelPath } = parseMethodCommand(args, {
+  const { method, spec, values, modelPath, name } = parseMethodCommand(args, {
     verb: "sign",
+    modelOptional: true,
     groupHelp: GROUP_HELP,
     common: COMMON,
     methodOptions: (m) => m.signOptions,
@@ -55,13 +83,71 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
       "Files are hashed whole with SHA-256 unless --hash-algorithm or --shard-size say otherwise.",
   });
   const signature = (values.signature as string | undefined) ?? "model.sig";
-  const hashing = hashingConfigFromCli(values, modelPath, spec.usage, [signature])
+  const oci = values["oci-manifest"] as string | undefined;
+  const reuse = values["reuse-signature"] as string | undefined;
+  requireOneInput(modelPath, oci, spec.usage);
+  if (oci !== undefined && reuse !== undefined) {
+    throw new UsageError(
+      "--reuse-signature applies to a model, not to --oci-manifest.",
+      spec.usage,
+    );
+  }
+  const json = values.json === true;
+  const say = (line: string) => json ? ctx.log.info(line) : ctx.io.out(line);
+  const report = emptyReport("sign", name, signature, modelPath, oci);
+  const hashing = hashingConfigFromCli(values, modelPath ?? ".", spec.usage, [
+    signature,
+    ...(reuse === undefined ? [] : [reuse]),
+  ])
     .setWarningHandler((m) => ctx.log.warning(m))
     .setProgressHandler(ctx.progress(values));
-  return await ctx.report("Signing failed with error", async () => {
-    const config = new SigningConfig().setHashingConfig(hashing);
-    await method.configureSigner(values, config, spec.usage);
-    await config.sign(modelPath, signature);
-    ctx.io.out("Signing succeeded");
+  const code = await ctx.report("Signing failed with error", async () => {
+    try {
+      const config = new SigningConfig().setHashingConfig(hashing);
+      await method.configureSigner(values, config, spec.usage);
+      let result: SigningResult;
+      if (oci !== undefined) {
+        const manifest = ociManifest(oci, {
+          indexManifest: values["oci-index-manifest"] as string | undefined,
+        });
+        result = await config.signManifest(manifest, signature);
+      } else {
+        if (reuse !== undefined) {
+          config.reuseSignature({
+            signature: reuse,
+            rehash: (values.rehash as string[] | undefined) ?? [],
+            verifier: method.reuseVerifier?.(values, spec.usage),
+            // The old signature's method wins unless this command names one.
+            adoptSerialization: values["hash-algorithm"] === undefined &&
+              values["shard-size"] === undefined,
+          });
+        }
+        result = await config.signDetailed(modelPath!, signature);
+      }
+      report.signer = result.signer ?? null;
+      report.rootDigest = result.manifest.rootDigestString();
+      report.files.signed = new Set(result.manifest.items.map((i) => i.path)).size;
+      if (result.reuse) {
+        const r = result.reuse;
+        Object.assign(report.files, {
+          reused: r.filesReused,
+          hashed: r.filesHashed,
+          bytesReused: r.bytesReused,
+          bytesHashed: r.bytesHashed,
+        });
+        say(
+          `Reused ${plural(r.filesReused, "file")} (${plural(r.bytesReused, "byte")}), hashed ${
+            plural(r.filesHashed, "file")
+          } (${plural(r.bytesHashed, "byte")})`,
+        );
+      }
+      report.outcome = "success";
+      say("Signing succeeded");
+    } catch (e) {
+      report.error = errorMember(e);
+      throw e;
+    }
   });
+  if (json) ctx.io.out(JSON.stringify(report));
+  return code;
 }

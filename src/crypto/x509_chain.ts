@@ -94,6 +94,24 @@ export function certificateFingerprint(der: Uint8Array): string {
 }
 
 /**
+ * Subject, issuer (one line each, `, `-separated) and fingerprints of a
+ * certificate list, signing certificate first: what reports show of a signer.
+ */
+export function describeCertificates(ders: readonly Uint8Array[]): {
+  subject: string;
+  issuer: string;
+  fingerprints: string[];
+} {
+  const leaf = new NodeX509Certificate(ders[0]);
+  const oneLine = (name: string) => name.split("\n").join(", ");
+  return {
+    subject: oneLine(leaf.subject),
+    issuer: oneLine(leaf.issuer),
+    fingerprints: ders.map(certificateFingerprint),
+  };
+}
+
+/**
  * Validates the signing certificate's path to a trust anchor (docs/format.md §5.3), then the leaf
  * usage rule.
  *

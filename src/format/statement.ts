@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
 import { fromHex, toHex } from "../util/encoding.ts";
-import { leavesModel, normalizeRelative } from "../hashing/paths.ts";
+import { couldLeaveModel, normalizeRelative } from "../hashing/paths.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
 import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
@@ -116,21 +116,20 @@ function stringField(obj: Record<string, Json>, name: string, where: string): st
 /**
  * Checks a signed path and returns it. Refused before any file is opened:
  * names that could reach outside the model (absolute, `..`, a NUL, a
- * backslash on Windows: {@linkcode leavesModel}) and names that are not in the canonical form every signer writes
+ * backslash on Windows: {@linkcode couldLeaveModel}) and names that are not in the canonical form every signer writes
  * (empty or `.` components, a trailing `/`; `.` alone is the single-file
  * model), which could otherwise alias another name. Python would normalise
  * or accept them; none can come from a genuine signer.
  */
 function signedPath(name: string, where: string): string {
   if (name === ".") return name;
-  const parts = name.split("/");
-  if (leavesModel(name)) {
+  if (couldLeaveModel(name)) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it could point outside the model.`,
     );
   }
-  if (parts.some((p) => p === "" || p === ".")) {
+  if (name.split("/").some((p) => p === "" || p === ".")) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it has an empty or '.' component.`,

@@ -11,14 +11,15 @@ import * as nodePath from "node:path";
 const IS_WINDOWS = Deno.build.os === "windows";
 
 /**
- * True when a signed name could reach outside the model: absolute, a `..`
+ * The one path-safety check of a model-relative name read from a signature or
+ * given by a caller (an OCI title, `--only`): true when it could reach outside the model: absolute, a `..`
  * component, a NUL, or, on Windows only, a backslash (a separator there).
  * On POSIX systems a backslash is an ordinary name character: our signer
  * records `a\b` for a file of that name and this verifier accepts it; on
  * Windows the signer turns backslashes into `/` (see {@linkcode toPosix}), so
  * a signed backslash never comes from a genuine signature made there.
  */
-export function leavesModel(name: string): boolean {
+export function couldLeaveModel(name: string): boolean {
   return name.startsWith("/") || name.split("/").includes("..") || name.includes("\0") ||
     (IS_WINDOWS && name.includes("\\"));
 }
@@ -70,6 +71,11 @@ export function normalizeRelative(p: string): string | undefined {
     }
   }
   return out.length === 0 ? "." : out.join("/");
+}
+
+/** True when `rel`, a native path from `nodePath.relative(base, p)`, lies outside `base`. */
+export function outsideBase(rel: string): boolean {
+  return rel.split(nodePath.sep)[0] === ".." || nodePath.isAbsolute(rel);
 }
 
 /** Absolute path of `p` with symlinks resolved when it exists, lexically otherwise. */

@@ -12,7 +12,13 @@ import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
 import { fileKind, fsErrorReason } from "../util/fs_errors.ts";
 import type { IgnoreSet } from "./ignore.ts";
-import { joinModelPath, leavesModel, normalizeUserPath, toPosix } from "./paths.ts";
+import {
+  couldLeaveModel,
+  joinModelPath,
+  normalizeUserPath,
+  outsideBase,
+  toPosix,
+} from "./paths.ts";
 
 /** A regular file of the model (a symlink to one, when allowed). */
 export interface ModelFile {
@@ -123,8 +129,7 @@ export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] 
     if (!options.onWarning) return;
     rootReal ??= realpathSync(root);
     const target = realpathSync(path);
-    const rel = nodePath.relative(rootReal, target);
-    if (rel.split(nodePath.sep)[0] === ".." || nodePath.isAbsolute(rel)) {
+    if (outsideBase(nodePath.relative(rootReal, target))) {
       options.onWarning(
         `Symlink '${path}' points outside the model to '${target}'; the target's content is hashed.`,
       );
@@ -167,14 +172,13 @@ export function statNamedFiles(
   const files: ModelFile[] = [];
   const checkedDirs = new Set<string>();
   for (const name of names) {
-    const parts = name.split("/");
-    if (leavesModel(name)) {
+    if (couldLeaveModel(name)) {
       throw new ModelPathError(
         name,
         `Refusing signed name '${name}': it points outside the model.`,
       );
     }
-    const rel = parts.filter((c) => c !== "" && c !== ".").join("/") || ".";
+    const rel = name.split("/").filter((c) => c !== "" && c !== ".").join("/") || ".";
     if (options.ignore.matches(rel)) continue;
     refuseSymlinkedDirectories(root, rel, checkedDirs);
     const path = joinModelPath(root, rel);

@@ -95,6 +95,15 @@ Deno.test("the identity and the issuer must match exactly", async () => {
       permissions: OFFLINE,
     });
     assertFailed(r, /^Verification failed with error: The sign/, what);
+    if (what === "another issuer") {
+      // The leaf records the issuer in both Fulcio extensions; the message names it once.
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `issued by '${RegExp.escape(SIGSTORE_ISSUER)}', not by '${RegExp.escape(issuer)}'`,
+        ),
+      );
+    }
   }
 });
 

@@ -33,7 +33,10 @@ Deno.test("usage errors exit 2 with the usage line and one error line", async ()
     [["frobnicate"], /Error: No such command 'frobnicate'\./],
     [["digest"], /Error: Missing argument 'MODEL_PATH'\./],
     [["digest", "m", "--bogus"], /Error: Unknown option '--bogus'/],
-    [["digest", "m", "--shard-size", "0"], /Error: Invalid value for '--shard-size': '0'/],
+    [
+      ["digest", "m", "--shard-size", "0"],
+      /Error: Invalid shard size '0': it must be a positive integer\./,
+    ],
     [["digest", "m", "--shard-size", "-5"], /Error: .*shard-size/],
     [["digest", "m", "--hash-algorithm", "md5"], /Error: Unknown hash algorithm 'md5'/],
     [["--log-level", "LOUD", "digest", "m"], /Error: Invalid value for '--log-level'/],

@@ -11,9 +11,15 @@ import { KeyError } from "../../errors.ts";
 import { certificateBundle } from "../../format/bundle.ts";
 import { pae } from "../../format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
-import { readPemCertificates } from "../../crypto/x509_chain.ts";
+import { describeCertificates, readPemCertificates } from "../../crypto/x509_chain.ts";
 import { loadPrivateKey, samePublicKey, signEcdsa } from "../../crypto/ec_keys.ts";
-import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
+import type {
+  BundleJson,
+  BundleVerifier,
+  PayloadSigner,
+  SignerInfo,
+} from "../../format/contracts.ts";
+import { SameCertificateVerifier } from "./verifier.ts";
 
 /** Options of {@linkcode CertificateSigner.fromFiles}. */
 export interface CertificateSignerFiles {
@@ -65,5 +71,15 @@ export class CertificateSigner implements PayloadSigner {
   sign(payload: Uint8Array): Promise<BundleJson> {
     const signature = signEcdsa(this.#key, pae(PAYLOAD_TYPE, payload));
     return Promise.resolve(certificateBundle(payload, signature, this.#certificates));
+  }
+
+  /** A verifier that accepts only signatures by this signing certificate's key. */
+  ownVerifier(): BundleVerifier {
+    return new SameCertificateVerifier(this.#certificates[0]);
+  }
+
+  /** Subject, issuer and fingerprints of the certificates this signer writes. */
+  describe(): SignerInfo {
+    return describeCertificates(this.#certificates);
   }
 }

@@ -15,10 +15,12 @@ import type {
   VerificationLog,
   VerifiedPayload,
 } from "../../format/contracts.ts";
-import { readDsseBundle } from "../../format/bundle.ts";
+import { type DsseBundle, readDsseBundle } from "../../format/bundle.ts";
 import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import {
   certificateFingerprint,
+  describeCertificates,
   readPemCertificates,
   systemTrustAnchors,
   validateCertificateChain,
@@ -83,17 +85,61 @@ export class CertificateVerifier implements BundleVerifier {
         `The signing certificate's key cannot be used: ${(e as Error).message}`,
       );
     }
-    const ok =
-      verifyEcdsa(result.leafPublicKey, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
-      verifyEcdsa(
-        result.leafPublicKey,
-        legacyPaeChunks(b.payloadType, b.payload),
-        b.signature,
-        "sha256",
-      );
-    if (!ok) {
-      throw new SignatureError("The signature does not verify with the signing certificate's key.");
-    }
-    return { payloadType: b.payloadType, payload: b.payload };
+    checkLeafSignature(b, result.leafPublicKey, hash);
+    return {
+      payloadType: b.payloadType,
+      payload: b.payload,
+      signer: describeCertificates(b.material.certificates),
+    };
   }
+}
+
+function checkLeafSignature(
+  b: DsseBundle,
+  key: KeyObject,
+  hash: ReturnType<typeof curveHash>,
+): void {
+  // The 0.2.0 legacy PAE always used SHA-256 (docs/format.md §6.2); both are streamed (no copy of a
+  // hostile payload).
+  const ok = verifyEcdsa(key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
+    verifyEcdsa(key, legacyPaeChunks(b.payloadType, b.payload), b.signature, "sha256");
+  if (!ok) {
+    throw new SignatureError("The signature does not verify with the signing certificate's key.");
+  }
+}
+
+/**
+ * Accepts only signatures whose bundle names exactly the given signing
+ * certificate and that its key made: how a signer checks its own old
+ * signature before reusing its digests. No chain validation: the signer
+ * trusts its own certificate.
+ */
+export class SameCertificateVerifier implements BundleVerifier {
+  readonly #leaf: Uint8Array;
+
+  /** @param leafDer The signing certificate (DER). */
+  constructor(leafDer: Uint8Array) {
+    this.#leaf = leafDer;
+  }
+
+  /** Checks the bundle's signing certificate and signature. */
+  verify(bundle: BundleJson): Promise<VerifiedPayload> {
+    const b = readDsseBundle(bundle);
+    const certificates = b.material.kind === "x509CertificateChain" ? b.material.certificates : [];
+    const leaf = certificates[0];
+    if (leaf === undefined || !equalBytes(leaf, this.#leaf)) {
+      throw new CertificateError("The signature was not made with this signing certificate.");
+    }
+    const key = new X509Certificate(leaf).publicKey;
+    checkLeafSignature(b, key, curveHash(key));
+    return Promise.resolve({
+      payloadType: b.payloadType,
+      payload: b.payload,
+      signer: describeCertificates(certificates),
+    });
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -9,8 +9,14 @@ import type { KeyObject } from "node:crypto";
 import { keyBundle } from "../../format/bundle.ts";
 import { pae } from "../../format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
-import { loadPrivateKey, publicKeyHint, signEcdsa } from "../../crypto/ec_keys.ts";
-import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
+import { loadPrivateKey, publicKeyHint, publicKeyOf, signEcdsa } from "../../crypto/ec_keys.ts";
+import type {
+  BundleJson,
+  BundleVerifier,
+  PayloadSigner,
+  SignerInfo,
+} from "../../format/contracts.ts";
+import { EllipticKeyVerifier } from "./verifier.ts";
 
 /** Signs with an EC private key (P-256, P-384, P-521). */
 export class EllipticKeySigner implements PayloadSigner {
@@ -34,5 +40,15 @@ export class EllipticKeySigner implements PayloadSigner {
   sign(payload: Uint8Array): Promise<BundleJson> {
     const signature = signEcdsa(this.#key, pae(PAYLOAD_TYPE, payload));
     return Promise.resolve(keyBundle(payload, signature, publicKeyHint(this.#key)));
+  }
+
+  /** A verifier for the public half of this key. */
+  ownVerifier(): BundleVerifier {
+    return new EllipticKeyVerifier(publicKeyOf(this.#key));
+  }
+
+  /** The key hint this signer writes. */
+  describe(): SignerInfo {
+    return { keyHint: publicKeyHint(this.#key) };
   }
 }

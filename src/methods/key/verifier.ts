@@ -62,6 +62,10 @@ export class EllipticKeyVerifier implements BundleVerifier {
     const ok = verifyEcdsa(this.#key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
       verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash);
     if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
-    return Promise.resolve({ payloadType: b.payloadType, payload: b.payload });
+    return Promise.resolve({
+      payloadType: b.payloadType,
+      payload: b.payload,
+      signer: { keyHint: publicKeyHint(this.#key) },
+    });
   }
 }

@@ -10,7 +10,7 @@
 import { SigstoreError } from "../../errors.ts";
 import { isJsonObject } from "../../util/json.ts";
 
-/** How long one request may take, as sigstore-python's 30 s. */
+/** How long one request (OIDC, Fulcio, Rekor, TSA) may take, as in sigstore-python: 30 s. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**

@@ -14,8 +14,11 @@ import { bundleToJSON } from "../../deps/sigstore.ts";
 import { bundleBuilderFromSigningConfig } from "../../deps/sigstore_sign.ts";
 import type { SigningConfig } from "../../deps/sigstore.ts";
 import { ConfigError } from "../../errors.ts";
-import type { BundleJson, PayloadSigner } from "../../format/contracts.ts";
+import type { BundleJson, PayloadSigner, SignerInfo } from "../../format/contracts.ts";
+import { fromBase64 } from "../../util/encoding.ts";
+import { certificateIdentity } from "./verifier.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
+import { REQUEST_TIMEOUT_MS } from "./http_json.ts";
 import { getIdentityToken } from "./identity_token.ts";
 import type { SigstoreSignerOptions } from "./options.ts";
 import {
@@ -27,9 +30,6 @@ import {
   STAGING_SIGNING_CONFIG,
   toSigningConfig,
 } from "./trust.ts";
-
-/** Timeout of each request to Fulcio, Rekor and the timestamp authority. */
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The signing config in the order of §5.4 for signing: staging, else the trust config, else production. */
 function chooseSigningConfig(options: SigstoreSignerOptions): {
@@ -105,5 +105,22 @@ export class SigstoreSigner implements PayloadSigner {
     } catch (e) {
       throw sigstoreFailure(`Sigstore signing with ${source} failed`, e);
     }
+  }
+
+  /** The identity, issuer and Rekor log index of a bundle this signer made. */
+  describe(bundle: BundleJson): SignerInfo {
+    const vm = (bundle.verificationMaterial ?? {}) as {
+      certificate?: { rawBytes?: string };
+      x509CertificateChain?: { certificates?: { rawBytes?: string }[] };
+      tlogEntries?: { logIndex?: string }[];
+    };
+    const raw = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates?.[0]?.rawBytes;
+    const der = raw === undefined ? undefined : fromBase64(raw);
+    const found = der ? certificateIdentity(der) : { identities: [], issuers: [] };
+    return {
+      identity: found.identities[0],
+      oidcIssuer: found.issuers[0],
+      logIndex: vm.tlogEntries?.[0]?.logIndex,
+    };
   }
 }

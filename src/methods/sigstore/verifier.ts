@@ -63,9 +63,9 @@ export function checkIdentity(certificateDer: Uint8Array, identity: string, issu
     );
   }
   if (found.issuers.length === 0 || found.issuers.some((i) => i !== issuer)) {
-    throw new IdentityError(
-      `The signer's identity was issued by '${found.issuers.join("', '")}', not by '${issuer}'`,
-    );
+    // Fulcio records the issuer in two extensions, usually with the same value: name it once.
+    const named = [...new Set(found.issuers)].join("', '");
+    throw new IdentityError(`The signer's identity was issued by '${named}', not by '${issuer}'`);
   }
 }
 
@@ -132,6 +132,14 @@ export class SigstoreVerifier implements BundleVerifier {
     }
     checkIdentity(leaf, this.#options.identity, this.#options.oidcIssuer);
     const envelope = bundle.content.dsseEnvelope;
-    return { payloadType: envelope.payloadType, payload: new Uint8Array(envelope.payload) };
+    return {
+      payloadType: envelope.payloadType,
+      payload: new Uint8Array(envelope.payload),
+      signer: {
+        identity: this.#options.identity,
+        oidcIssuer: this.#options.oidcIssuer,
+        logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
+      },
+    };
   }
 }
