@@ -56,7 +56,7 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
     .setProgressHandler(ctx.progress(values));
   return await ctx.report("Signing failed with error", async () => {
     const config = new SigningConfig().setHashingConfig(hashing);
-    await method.configureSigner(values, config, spec.usage);
+    method.configureSigner(values, config, spec.usage);
     await config.sign(modelPath, signature);
     ctx.io.out("Signing succeeded");
   });

@@ -59,7 +59,7 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
       .setLogHandler((level, message) =>
         ctx.log.log(level, level === "WARNING" ? `WARNING: ${message}` : message)
       );
-    await method.configureVerifier(values, config, spec.usage);
+    method.configureVerifier(values, config, spec.usage);
     await config.verify(modelPath, signature);
     ctx.io.out("Verification succeeded");
   });

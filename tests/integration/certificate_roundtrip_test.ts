@@ -48,12 +48,13 @@ async function setup(dir: string, leaf: LeafOptions = {}): Promise<Setup> {
 }
 
 async function sign(s: Setup, chain: string[] = [s.chain]) {
-  const config = await new SigningConfig().useCertificateSigner({
-    privateKey: s.key,
-    signingCertificate: s.cert,
-    certificateChain: chain,
-  });
-  return await config.sign(s.model, s.signature);
+  return await new SigningConfig()
+    .useCertificateSigner({
+      privateKey: s.key,
+      signingCertificate: s.cert,
+      certificateChain: chain,
+    })
+    .sign(s.model, s.signature);
 }
 
 function verify(s: Setup, roots: string[] = [GOLDEN_ROOT]) {
@@ -61,7 +62,7 @@ function verify(s: Setup, roots: string[] = [GOLDEN_ROOT]) {
   const config = new VerifyingConfig()
     .setLogHandler((level, message) => log.push(`${level} ${message}`))
     .useCertificateVerifier({ certificateChain: roots });
-  return { log, done: config.then((c) => c.verify(s.model, s.signature)) };
+  return { log, done: config.verify(s.model, s.signature) };
 }
 
 const signCliArgs = (s: Setup) => [

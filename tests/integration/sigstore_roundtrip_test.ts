@@ -33,11 +33,12 @@ function model(root: string, name = "model", content = "weights"): string {
 
 /** Signs `modelPath` through the library into `signature`. */
 async function librarySign(mock: MockSigstore, dir: string, modelPath: string, signature: string) {
-  const config = await new SigningConfig().useSigstoreSigner({
-    identityToken: mockIdentityToken(),
-    trustConfig: mock.writeTrustConfig(dir),
-  });
-  await config.sign(modelPath, signature);
+  await new SigningConfig()
+    .useSigstoreSigner({
+      identityToken: mockIdentityToken(),
+      trustConfig: mock.writeTrustConfig(dir),
+    })
+    .sign(modelPath, signature);
 }
 
 function libraryVerify(trustConfig: string, modelPath: string, signature: string) {
@@ -200,9 +201,10 @@ Deno.test("signing needs a signing config in the trust config", async () => {
 Deno.test("a wrong trust config fails before the model is hashed", async () => {
   using tmp = tempDir();
   const missing = nodePath.join(tmp.path, "no-such-trust.json");
-  // Configuring the signer already reads the trust config, as the key signer reads its key.
+  // sign() reads the trust config before it hashes: a missing model would fail otherwise.
+  const config = new SigningConfig().useSigstoreSigner({ trustConfig: missing });
   await assert.rejects(
-    new SigningConfig().useSigstoreSigner({ trustConfig: missing }),
+    config.sign(nodePath.join(tmp.path, "no-such-model"), nodePath.join(tmp.path, "model.sig")),
     ConfigError,
     "Cannot read trust config",
   );
