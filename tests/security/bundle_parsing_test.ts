@@ -17,7 +17,7 @@ import {
 import { MAX_BUNDLE_BYTES, serializeBundle } from "../../src/format/bundle.ts";
 import { toBase64 } from "../../src/util/encoding.ts";
 import { readSignatureFile } from "../../src/api/pipeline.ts";
-import { runCli } from "../cli.ts";
+import { runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import {
   rejection,
@@ -578,7 +578,15 @@ Deno.test("CLI: malformed bundles exit 1 with one line naming the problem, no st
     await Promise.all(cases.map(async ([name, bytes, expected]) => {
       const sig = nodePath.join(dir.path, `${name}.sig`);
       Deno.writeFileSync(sig, bytes);
-      const r = await runCli(["verify", "key", "--public-key", pub, "--signature", sig, model]);
+      const r = await runInProcess([
+        "verify",
+        "key",
+        "--public-key",
+        pub,
+        "--signature",
+        sig,
+        model,
+      ]);
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
       const lines = r.stderr.trimEnd().split("\n");
       assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
