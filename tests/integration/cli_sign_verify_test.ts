@@ -8,6 +8,7 @@ import * as nodePath from "node:path";
 import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
 import { type CliResult, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
+import { ecKeyPair, publicKeyPem, writeKeyPair } from "../helpers.ts";
 
 /** A model folder with two files and a key pair beside it. */
 function setup(root: string) {
@@ -15,11 +16,7 @@ function setup(root: string) {
   Deno.mkdirSync(nodePath.join(model, "sub"), { recursive: true });
   Deno.writeTextFileSync(nodePath.join(model, "weights.bin"), "w".repeat(5000));
   Deno.writeTextFileSync(nodePath.join(model, "sub", "config.json"), "{}");
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const key = nodePath.join(root, "key.pem");
-  Deno.writeTextFileSync(key, privateKey.export({ type: "sec1", format: "pem" }) as string);
-  const pub = nodePath.join(root, "pub.pem");
-  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  const { key, pub } = writeKeyPair(root);
   return { model, key, pub, sig: nodePath.join(root, "model.sig") };
 }
 
@@ -284,7 +281,7 @@ Deno.test("a failed signing leaves no file: missing directory, a file where a di
   // Nothing but what setup made (and the blocker) is in the folder: no temporary files.
   assert.deepEqual(
     [...Deno.readDirSync(tmp.path)].map((e) => e.name).sort(),
-    ["a-file", "key.pem", "model", "pub.pem"],
+    ["a-file", "key.pem", "key.pub", "model"],
   );
 });
 
@@ -396,13 +393,7 @@ Deno.test("verification failures exit 1 with one line: wrong key, missing signat
     await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
   );
   const other = nodePath.join(tmp.path, "other.pem");
-  Deno.writeTextFileSync(
-    other,
-    generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
-      type: "spki",
-      format: "pem",
-    }) as string,
-  );
+  Deno.writeTextFileSync(other, publicKeyPem(ecKeyPair().publicKey));
   assertFailure(
     await runInProcess(["verify", "key", "--public-key", other, "--signature", s.sig, s.model]),
     "Verification failed with error",

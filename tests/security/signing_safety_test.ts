@@ -14,7 +14,7 @@ import { writeFileAtomic } from "../../src/api/atomic_write.ts";
 import { SigningConfig } from "../../src/api/signing_config.ts";
 import { ROOT as REPO, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
-import { rejection } from "./helpers.ts";
+import { rejection } from "../helpers.ts";
 
 const PASSWORD = "pw-Zq81-never-shown";
 const pair = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
