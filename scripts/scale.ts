@@ -50,7 +50,8 @@ export function buildScaleModel(root: string, files: number, depth: number): voi
 
 /** Child side: sign and verify `model`, print one JSON line. */
 async function child(model: string, work: string, files: number, depth: number): Promise<void> {
-  const { SigningConfig, VerifyingConfig, EllipticKeySigner } = await import("../mod.ts");
+  const { SigningConfig, VerifyingConfig } = await import("../mod.ts");
+  const { EllipticKeySigner } = await import("../advanced.ts");
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const pub = nodePath.join(work, "key.pub");
   Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);

@@ -1,11 +1,14 @@
 /**
- * Runs the real CLI (`main.ts`) in a child Deno process, so that exit codes,
- * the working directory and output streams are those a user sees.
+ * Runs the CLI for tests: in this process through `run(args, io)` (fast: no
+ * start-up, modules already loaded), or as `main.ts` in a child Deno process
+ * where the working directory, environment, permissions or the exit of the
+ * real process are the point.
  *
  * @module
  */
 
 import * as nodePath from "node:path";
+import { run } from "../src/cli/main.ts";
 
 /** Repository root. */
 export const ROOT = nodePath.resolve(import.meta.dirname!, "..");
@@ -52,4 +55,20 @@ export async function runCli(
   }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Runs `model_signing ARGS…` in this process with captured output. Relative
+ * paths resolve against this process's directory (the repository root under
+ * `deno task test`); use {@linkcode runCli} for another directory.
+ */
+export async function runInProcess(args: string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(args, {
+    out: (line) => void (stdout += line + "\n"),
+    errRaw: (text) => void (stderr += text),
+    stderrIsTerminal: false,
+  });
+  return { code, stdout, stderr };
 }

@@ -2,16 +2,6 @@
  * The hashing configuration (Python `model_signing.hashing.Config`, §8):
  * which files make up the model and how they become a {@linkcode Manifest}.
  *
- * @example
- * ```ts
- * import { HashingConfig } from "./hashing_config.ts";
- * const manifest = await new HashingConfig()
- *   .setIgnoredPaths({ paths: ["README.md"] })
- *   .useShardSerialization({ shardSize: 1 << 30 })
- *   .hash("path/to/model");
- * console.log(manifest.rootDigestString());
- * ```
- *
  * @module
  */
 

@@ -1,19 +1,11 @@
 /**
  * The signing configuration (Python `model_signing.signing.Config`, §8):
- * which method signs and how the model is hashed.
- *
- * @example
- * ```ts
- * import { SigningConfig } from "./signing_config.ts";
- * await new SigningConfig()
- *   .useEllipticKeySigner({ privateKey: "key.pem" })
- *   .sign("path/to/model", "model.sig");
- * ```
+ * which method signs and how the model is hashed, and the top-level
+ * {@linkcode sign} (Python `model_signing.signing.sign`).
  *
  * @module
  */
 
-import { ConfigError } from "../errors.ts";
 import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { serializeBundle } from "../format/bundle.ts";
@@ -23,6 +15,7 @@ import { inSpan, type SpanScope } from "../util/telemetry.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { checkSignatureTarget } from "./signature_target.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
+import type { CertificateSignerFiles } from "../methods/certificate/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
 import type { PayloadSigner, SignerInfo } from "../format/contracts.ts";
 import { hashReusing, type ReuseOptions, type ReuseReport, reuseVerifier } from "./reuse.ts";
@@ -37,10 +30,17 @@ export interface SigningResult {
   readonly reuse?: ReuseReport;
 }
 
-/** Which signer, and how the model is hashed. Setters chain. */
+/** Prepares the signer when `sign` runs; methods whose packages load lazily import them here. */
+type SignerLoader = () => Promise<PayloadSigner>;
+
+/**
+ * Which signer, and how the model is hashed. Every `use*` and `set*` method
+ * returns the object itself so calls chain as in the Python API; without a
+ * `use*` call, {@linkcode SigningConfig.sign} signs with Sigstore.
+ */
 export class SigningConfig {
   #hashing: HashingConfig = new HashingConfig();
-  #signer: PayloadSigner | (() => Promise<PayloadSigner>) | undefined;
+  #signer: SignerLoader | undefined;
   #reuse: ReuseOptions | undefined;
 
   /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
@@ -62,8 +62,7 @@ export class SigningConfig {
 
   /** Sign with any {@linkcode PayloadSigner}. */
   useSigner(signer: PayloadSigner): this {
-    this.#signer = signer;
-    return this;
+    return this.#useLoader(() => Promise.resolve(signer));
   }
 
   /**
@@ -78,20 +77,17 @@ export class SigningConfig {
 
   /**
    * Sign with a private key and its certificate; `certificateChain` files are
-   * included in the signature after the signing certificate. Asynchronous
-   * because the X.509 library is loaded only here: it costs ~130 ms of
-   * start-up that the key and Sigstore methods must not pay.
-   *
-   * @throws {KeyError | CertificateError}
+   * included in the signature after the signing certificate. The files are
+   * read and checked when {@linkcode SigningConfig.sign} starts, before the
+   * model is hashed: the X.509 library they need loads only then (it costs
+   * ~130 ms of start-up that the other methods must not pay).
    */
-  async useCertificateSigner(options: {
-    privateKey: string;
-    signingCertificate: string;
-    certificateChain?: readonly string[];
-    password?: string;
-  }): Promise<this> {
-    const { CertificateSigner } = await import("../methods/certificate/signer.ts");
-    return this.useSigner(CertificateSigner.fromFiles(options));
+  useCertificateSigner(options: CertificateSignerFiles): this {
+    const files = { ...options, certificateChain: [...(options.certificateChain ?? [])] };
+    return this.#useLoader(async () => {
+      const { CertificateSigner } = await import("../methods/certificate/signer.ts");
+      return CertificateSigner.fromFiles(files);
+    });
   }
 
   /**
@@ -99,16 +95,23 @@ export class SigningConfig {
    * tool): an OIDC identity token from `identityToken`, else ambient CI
    * credentials when `useAmbientCredentials`, else an interactive login. The
    * instance is staging if `useStaging`, else the one `trustConfig`
-   * describes, else production. The instance's configuration is read and
-   * checked now, so that a wrong one fails before the model is hashed; the
-   * token is obtained only when signing, after hashing, so that it is still
-   * fresh for Fulcio. Asynchronous because the Sigstore packages load here.
-   *
-   * @throws {ConfigError} for an unreadable or invalid trust config.
+   * describes, else production. The Sigstore packages load and the
+   * instance's configuration is read and checked when
+   * {@linkcode SigningConfig.sign} starts, so a wrong one fails before the
+   * model is hashed; the token is obtained after hashing, so that it is
+   * still fresh for Fulcio.
    */
-  async useSigstoreSigner(options: SigstoreSignerOptions = {}): Promise<this> {
-    const { SigstoreSigner } = await import("../methods/sigstore/signer.ts");
-    return this.useSigner(new SigstoreSigner(options));
+  useSigstoreSigner(options: SigstoreSignerOptions = {}): this {
+    const copy = { ...options };
+    return this.#useLoader(async () => {
+      const { SigstoreSigner } = await import("../methods/sigstore/signer.ts");
+      return new SigstoreSigner(copy);
+    });
+  }
+
+  #useLoader(load: SignerLoader): this {
+    this.#signer = load;
+    return this;
   }
 
   /**
@@ -121,11 +124,10 @@ export class SigningConfig {
    * Needs `--allow-ffi`.
    */
   usePkcs11Signer(options: { uri: string }): this {
-    this.#signer = async () => {
+    return this.#useLoader(async () => {
       const { Pkcs11Signer } = await import("../methods/pkcs11/signer.ts");
       return await Pkcs11Signer.open(options.uri);
-    };
-    return this;
+    });
   }
 
   /**
@@ -139,25 +141,24 @@ export class SigningConfig {
     signingCertificate: string;
     certificateChain?: readonly string[];
   }): this {
-    this.#signer = async () => {
-      const { Pkcs11CertificateSigner } = await import(
-        "../methods/pkcs11/certificate_signer.ts"
-      );
-      return await Pkcs11CertificateSigner.open(options);
-    };
-    return this;
+    const copy = { ...options, certificateChain: [...(options.certificateChain ?? [])] };
+    return this.#useLoader(async () => {
+      const { Pkcs11CertificateSigner } = await import("../methods/pkcs11/certificate_signer.ts");
+      return await Pkcs11CertificateSigner.open(copy);
+    });
   }
 
   /**
-   * Hashes the model, signs the statement and writes the signature to
-   * `signaturePath` atomically. The library does not leave the signature
+   * Prepares the signer (Sigstore with default options if no `use*` method
+   * was called, as in Python), hashes the model, signs the statement and
+   * writes the signature to `signaturePath` atomically. The library does not leave the signature
    * file out of the hashing by itself: add it to the hashing config's ignored
    * paths when it lies inside the model (the CLI does). A signature path
    * that is a symlink, or an existing model file that is not a signature, is
    * refused before hashing and checked again before the write.
    *
    * @returns the signed manifest.
-   * @throws {ModelSigningError} subclasses; nothing is written on failure.
+   * @throws {ModelSigningError} subclasses (as a rejected promise); nothing is written on failure.
    */
   async sign(modelPath: string, signaturePath: string): Promise<Manifest> {
     return (await this.signDetailed(modelPath, signaturePath)).manifest;
@@ -204,10 +205,9 @@ export class SigningConfig {
     source: string,
     work: (signer: PayloadSigner, span: SpanScope) => Promise<T>,
   ): Promise<T> {
-    if (!this.#signer) {
-      throw new ConfigError("signer", "Attempting to sign with no configured signer");
-    }
-    const signer = typeof this.#signer === "function" ? await this.#signer() : this.#signer;
+    if (!this.#signer) this.useSigstoreSigner();
+    // Before hashing: a wrong key, certificate, token or trust config fails at once.
+    const signer = await this.#signer!();
     try {
       return await inSpan(
         "sign",
@@ -240,4 +240,24 @@ export class SigningConfig {
     writeFileAtomic(signaturePath, serializeBundle(bundle));
     return { manifest, signer: signer.describe?.(bundle) };
   }
+}
+
+/**
+ * Signs the model at `modelPath` with the default configuration, as Python's
+ * `model_signing.signing.sign` does: Sigstore keyless signing with an
+ * interactive login (production instance), default hashing (files, SHA-256,
+ * git entries ignored). The signature is written to `signaturePath`.
+ *
+ * @example
+ * ```ts ignore
+ * import { sign } from "./mod.ts";
+ *
+ * await sign("path/to/model", "model.sig"); // opens a browser to log in
+ * ```
+ *
+ * @returns the signed manifest.
+ * @throws {ModelSigningError} subclasses (as a rejected promise).
+ */
+export function sign(modelPath: string, signaturePath: string): Promise<Manifest> {
+  return new SigningConfig().sign(modelPath, signaturePath);
 }

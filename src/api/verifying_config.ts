@@ -1,20 +1,13 @@
 /**
  * The verifying configuration (Python `model_signing.verifying.Config`, §8).
  *
- * @example
- * ```ts
- * import { VerifyingConfig } from "./verifying_config.ts";
- * await new VerifyingConfig()
- *   .useEllipticKeyVerifier({ publicKey: "key.pub" })
- *   .verify("path/to/model", "model.sig"); // throws on any failure
- * ```
- *
  * @module
  */
 
 import { ConfigError } from "../errors.ts";
 import type { HashingConfig } from "./hashing_config.ts";
 import type { BundleVerifier, VerificationLog } from "../format/contracts.ts";
+import type { CertificateVerifierOptions } from "../methods/certificate/verifier.ts";
 import type { SigstoreVerifierOptions } from "../methods/sigstore/options.ts";
 import type { ExpectedManifest } from "../format/statement.ts";
 import { EllipticKeyVerifier } from "../methods/key/verifier.ts";
@@ -22,7 +15,6 @@ import type { Manifest } from "../manifest/manifest.ts";
 import {
   type VerificationResult,
   verifyManifestDetailed,
-  verifyModel,
   verifyModelDetailed,
 } from "./pipeline.ts";
 
@@ -39,10 +31,17 @@ export function sigstoreVerifier(options: SigstoreVerifierOptions): BundleVerifi
   };
 }
 
-/** Which verifier, which files count, and where log lines go. Setters chain. */
+/** Prepares the verifier when `verify` runs; lazily loaded methods import their packages here. */
+type VerifierLoader = () => Promise<BundleVerifier>;
+
+/**
+ * Which verifier, which files count, and where log lines go. Every `use*`
+ * and `set*` method returns the object itself so calls chain as in the
+ * Python API.
+ */
 export class VerifyingConfig {
   #hashing: HashingConfig | undefined;
-  #verifier: BundleVerifier | undefined;
+  #verifier: VerifierLoader | undefined;
   #ignoreUnsigned = false;
   #only: readonly string[] | undefined;
   #log: VerificationLog = () => {};
@@ -72,7 +71,7 @@ export class VerifyingConfig {
     return this;
   }
 
-  /** Receive INFO and WARNING lines (fingerprints, old-format notices). Set it before `use*`. */
+  /** Receive INFO and WARNING lines (fingerprints, old-format notices). */
   setLogHandler(log: VerificationLog): this {
     this.#log = log;
     return this;
@@ -80,8 +79,7 @@ export class VerifyingConfig {
 
   /** Verify with any {@linkcode BundleVerifier}. */
   useVerifier(verifier: BundleVerifier): this {
-    this.#verifier = verifier;
-    return this;
+    return this.#useLoader(() => Promise.resolve(verifier));
   }
 
   /**
@@ -97,18 +95,17 @@ export class VerifyingConfig {
 
   /**
    * Verify certificate-method signatures against the CA certificates in
-   * `certificateChain` (default: the system's roots). Asynchronous because
-   * the X.509 library is loaded only here (~130 ms of start-up).
-   *
-   * @throws {CertificateError}
+   * `certificateChain` (default: the system's roots). The files are read
+   * when {@linkcode VerifyingConfig.verify} starts: the X.509 library they
+   * need loads only then (~130 ms of start-up the other methods must not pay).
    */
-  async useCertificateVerifier(
-    options: { certificateChain?: readonly string[]; logFingerprints?: boolean } = {},
-  ): Promise<this> {
-    const { CertificateVerifier } = await import("../methods/certificate/verifier.ts");
-    return this.useVerifier(
-      new CertificateVerifier({ ...options, log: (l, m) => this.#log(l, m) }),
-    );
+  useCertificateVerifier(options: Omit<CertificateVerifierOptions, "log"> = {}): this {
+    const copy = { ...options, certificateChain: [...(options.certificateChain ?? [])] };
+    const log: VerificationLog = (l, m) => this.#log(l, m);
+    return this.#useLoader(async () => {
+      const { CertificateVerifier } = await import("../methods/certificate/verifier.ts");
+      return new CertificateVerifier({ ...copy, log });
+    });
   }
 
   /**
@@ -116,33 +113,43 @@ export class VerifyingConfig {
    * `identity` and `oidcIssuer`. Trust comes from `trustConfig` if given,
    * else staging if `useStaging`, else production (the trusted root shipped
    * with the tool, refreshed through TUF when the network is allowed). The
-   * Sigstore packages are loaded only when a signature is verified.
+   * Sigstore packages load when {@linkcode VerifyingConfig.verify} runs.
    */
   useSigstoreVerifier(options: Omit<SigstoreVerifierOptions, "log">): this {
-    return this.useVerifier(sigstoreVerifier({ ...options, log: (l, m) => this.#log(l, m) }));
+    const copy = { ...options };
+    const log: VerificationLog = (l, m) => this.#log(l, m);
+    return this.#useLoader(async () => {
+      const { SigstoreVerifier } = await import("../methods/sigstore/verifier.ts");
+      return new SigstoreVerifier({ ...copy, log });
+    });
+  }
+
+  #useLoader(load: VerifierLoader): this {
+    this.#verifier = load;
+    return this;
   }
 
   /**
    * Verifies the model against the signature.
    *
    * @returns what the signature promised, which the model matches.
-   * @throws {ModelSigningError} subclasses on any failure.
+   * @throws {ModelSigningError} subclasses on any failure, as a rejected promise.
    */
-  verify(modelPath: string, signaturePath: string): Promise<ExpectedManifest> {
-    return verifyModel(modelPath, signaturePath, this.#configuredVerifier(), this.#options());
+  async verify(modelPath: string, signaturePath: string): Promise<ExpectedManifest> {
+    return (await this.verifyDetailed(modelPath, signaturePath)).expected;
   }
 
   /**
    * {@linkcode VerifyingConfig.verify} with the details: the signer, the root
    * digest, and how many of the signed files were checked.
    *
-   * @throws {ModelSigningError} subclasses on any failure.
+   * @throws {ModelSigningError} subclasses on any failure, as a rejected promise.
    */
-  verifyDetailed(modelPath: string, signaturePath: string): Promise<VerificationResult> {
-    return verifyModelDetailed(
+  async verifyDetailed(modelPath: string, signaturePath: string): Promise<VerificationResult> {
+    return await verifyModelDetailed(
       modelPath,
       signaturePath,
-      this.#configuredVerifier(),
+      await this.#configuredVerifier(),
       this.#options(),
     );
   }
@@ -151,17 +158,17 @@ export class VerifyingConfig {
    * Verifies a manifest built without files (e.g. from an OCI image manifest,
    * see `ociManifest`) against the signature.
    *
-   * @throws {ModelSigningError} subclasses on any failure.
+   * @throws {ModelSigningError} subclasses on any failure, as a rejected promise.
    */
-  verifyManifest(manifest: Manifest, signaturePath: string): Promise<VerificationResult> {
-    return verifyManifestDetailed(manifest, signaturePath, this.#configuredVerifier());
+  async verifyManifest(manifest: Manifest, signaturePath: string): Promise<VerificationResult> {
+    return await verifyManifestDetailed(manifest, signaturePath, await this.#configuredVerifier());
   }
 
-  #configuredVerifier(): BundleVerifier {
+  async #configuredVerifier(): Promise<BundleVerifier> {
     if (!this.#verifier) {
       throw new ConfigError("verifier", "Attempting to verify with no configured verifier");
     }
-    return this.#verifier;
+    return await this.#verifier();
   }
 
   #options() {

@@ -40,14 +40,14 @@ export interface CliMethod {
   /** One paragraph for help. */
   readonly description: string;
   /** Applies `sign` option values to the library configuration. */
-  configureSigner(values: OptionValues, config: SigningConfig, usage: string): Promise<void>;
+  configureSigner(values: OptionValues, config: SigningConfig, usage: string): void;
   /**
    * The verifier of an old signature for `--reuse-signature`, for methods
    * whose signer cannot check its own signatures (Sigstore).
    */
   reuseVerifier?(values: OptionValues, usage: string): BundleVerifier;
   /** Applies `verify` option values to the library configuration. */
-  configureVerifier(values: OptionValues, config: VerifyingConfig, usage: string): Promise<void>;
+  configureVerifier(values: OptionValues, config: VerifyingConfig, usage: string): void;
 }
 
 const CERTIFICATE_CHAIN = {
@@ -75,14 +75,14 @@ const key: CliMethod = {
   verifyOptions: {
     "public-key": { type: "string", metavar: "PATH", help: "PEM public key (required)" },
   },
-  async configureSigner(values, config, usage) {
-    await config.useEllipticKeySigner({
+  configureSigner(values, config, usage) {
+    config.useEllipticKeySigner({
       privateKey: requireString(values, "private-key", usage),
       password: optional(values, "password"),
     });
   },
-  async configureVerifier(values, config, usage) {
-    await config.useEllipticKeyVerifier({ publicKey: requireString(values, "public-key", usage) });
+  configureVerifier(values, config, usage) {
+    config.useEllipticKeyVerifier({ publicKey: requireString(values, "public-key", usage) });
   },
 };
 
@@ -115,15 +115,15 @@ const certificate: CliMethod = {
       help: "Log the SHA-256 fingerprints of all certificates",
     },
   },
-  async configureSigner(values, config, usage) {
-    await config.useCertificateSigner({
+  configureSigner(values, config, usage) {
+    config.useCertificateSigner({
       privateKey: requireString(values, "private-key", usage),
       signingCertificate: requireString(values, "signing-certificate", usage),
       certificateChain: strings(values, "certificate-chain"),
     });
   },
-  async configureVerifier(values, config) {
-    await config.useCertificateVerifier({
+  configureVerifier(values, config) {
+    config.useCertificateVerifier({
       certificateChain: strings(values, "certificate-chain"),
       logFingerprints: values["log-fingerprints"] === true,
     });
@@ -180,8 +180,8 @@ const sigstore: CliMethod = {
     "use-staging": STAGING,
     "trust-config": TRUST_CONFIG,
   },
-  async configureSigner(values, config) {
-    await config.useSigstoreSigner({
+  configureSigner(values, config) {
+    config.useSigstoreSigner({
       useStaging: values["use-staging"] === true,
       trustConfig: optional(values, "trust-config"),
       useAmbientCredentials: values["use-ambient-credentials"] === true,
@@ -199,8 +199,8 @@ const sigstore: CliMethod = {
       trustConfig: optional(values, "trust-config"),
     });
   },
-  async configureVerifier(values, config, usage) {
-    await config.useSigstoreVerifier({
+  configureVerifier(values, config, usage) {
+    config.useSigstoreVerifier({
       identity: requireString(values, "identity", usage),
       oidcIssuer: requireString(values, "identity-provider", usage),
       useStaging: values["use-staging"] === true,

@@ -104,7 +104,7 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
   const code = await ctx.report("Signing failed with error", async () => {
     try {
       const config = new SigningConfig().setHashingConfig(hashing);
-      await method.configureSigner(values, config, spec.usage);
+      method.configureSigner(values, config, spec.usage);
       let result: SigningResult;
       if (oci !== undefined) {
         const manifest = ociManifest(oci, {

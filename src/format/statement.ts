@@ -12,6 +12,7 @@ import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
 import { fromHex, toHex } from "../util/encoding.ts";
 import { couldLeaveModel, normalizeRelative } from "../hashing/paths.ts";
+import { isJsonObject } from "../util/json.ts";
 import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
 import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
@@ -91,8 +92,12 @@ function shown(v: Json): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/** `value` as an object, or a PayloadError naming the field `where`. */
+function asObject(value: Json, where: string): Record<string, Json> {
+  if (!isJsonObject(value)) {
+    throw new PayloadError(where, `Statement field '${where}' is not an object.`);
+  }
+  return value;
 }
 
 function field(obj: Record<string, Json>, name: string, where: string): Json {
@@ -200,13 +205,7 @@ function parseSerialization(predicate: Record<string, Json>): {
   serialization: ExpectedSerialization;
   ignorePaths: string[];
 } {
-  const s = field(predicate, "serialization", "predicate");
-  if (!isObject(s)) {
-    throw new PayloadError(
-      "predicate.serialization",
-      "Statement field 'predicate.serialization' is not an object.",
-    );
-  }
+  const s = asObject(field(predicate, "serialization", "predicate"), "predicate.serialization");
   const method = stringField(s, "method", "predicate.serialization");
   if (method !== "files" && method !== "shards") {
     throw new PayloadError(
@@ -262,23 +261,14 @@ function parseSerialization(predicate: Record<string, Json>): {
 
 function parseV1(statement: Record<string, Json>): ExpectedManifest {
   const subjects = field(statement, "subject", "statement");
-  if (!Array.isArray(subjects) || subjects.length !== 1 || !isObject(subjects[0])) {
+  if (!Array.isArray(subjects) || subjects.length !== 1 || !isJsonObject(subjects[0])) {
     throw new PayloadError("subject", `Expected only one subject, got ${shown(subjects)}`);
   }
   const subject = subjects[0];
   const modelName = subject.name === undefined ? "" : stringField(subject, "name", "subject[0]");
-  const digestMap = field(subject, "digest", "subject[0]");
-  if (!isObject(digestMap)) {
-    throw new PayloadError(
-      "subject[0].digest",
-      "Statement field 'subject[0].digest' is not an object.",
-    );
-  }
+  const digestMap = asObject(field(subject, "digest", "subject[0]"), "subject[0].digest");
   const rootHex = stringField(digestMap, "sha256", "subject[0].digest");
-  const predicate = field(statement, "predicate", "statement");
-  if (!isObject(predicate)) {
-    throw new PayloadError("predicate", "Statement field 'predicate' is not an object.");
-  }
+  const predicate = asObject(field(statement, "predicate", "statement"), "predicate");
   const { serialization, ignorePaths } = parseSerialization(predicate);
   const algorithm = resourceAlgorithm(serialization);
   const resources = field(predicate, "resources", "predicate");
@@ -291,9 +281,9 @@ function parseV1(statement: Record<string, Json>): ExpectedManifest {
   const root = createHash("sha256");
   const items = new Map<string, ExpectedItem>();
   const shards = new Map<string, { start: number; end: number }[]>();
-  resources.forEach((r, i) => {
+  resources.forEach((raw, i) => {
     const where = `predicate.resources[${i}]`;
-    if (!isObject(r)) throw new PayloadError(where, `Statement field '${where}' is not an object.`);
+    const r = asObject(raw, where);
     const name = stringField(r, "name", where);
     const itemAlgorithm = stringField(r, "algorithm", where);
     const digest = fromHex(stringField(r, "digest", where));
@@ -355,17 +345,11 @@ function parseLegacy(statement: Record<string, Json>): ExpectedManifest {
     throw new PayloadError("subject", "Statement field 'subject' is not a list.");
   }
   const items = new Map<string, ExpectedItem>();
-  subjects.forEach((s, i) => {
+  subjects.forEach((raw, i) => {
     const where = `subject[${i}]`;
-    if (!isObject(s)) throw new PayloadError(where, `Statement field '${where}' is not an object.`);
+    const s = asObject(raw, where);
     const name = stringField(s, "name", where);
-    const digestMap = field(s, "digest", where);
-    if (!isObject(digestMap)) {
-      throw new PayloadError(
-        `${where}.digest`,
-        `Statement field '${where}.digest' is not an object.`,
-      );
-    }
+    const digestMap = asObject(field(s, "digest", where), `${where}.digest`);
     const digest = fromHex(stringField(digestMap, "sha256", `${where}.digest`));
     if (!digest) {
       throw new PayloadError(
@@ -420,7 +404,7 @@ export function parseStatement(payloadType: string, payload: Uint8Array): Expect
   } catch {
     throw new PayloadError("payload", "The signed payload is not UTF-8 JSON.");
   }
-  if (!isObject(statement)) {
+  if (!isJsonObject(statement)) {
     throw new PayloadError("payload", "The signed payload is not a JSON object.");
   }
   const duplicate = findDuplicateKey(text);

@@ -1,7 +1,7 @@
 // `digest` of the golden vector folders equals the root digests of docs/format.md §9.1.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
-import { runCli } from "../cli.ts";
+import { runCli, runInProcess } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
 
 const PAIR_8 = "sha256:61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226";
@@ -25,7 +25,7 @@ for (const [folder, digest] of Object.entries(EXPECTED)) {
       "--ignore-paths",
       `${dir}/ignore-me`,
     ];
-    const r = await runCli(args);
+    const r = await runInProcess(args);
     assert.equal(r.stderr, "");
     assert.equal(r.stdout, `${digest}\n`);
     assert.equal(r.code, 0);

@@ -15,7 +15,7 @@ import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
 import { PRODUCTION_TUF_URL } from "../../src/methods/sigstore/trust.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
-import { type CliResult, runCli } from "../cli.ts";
+import { type CliResult, runCli, runInProcess } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
 import {
   SIGSTORE_FOLDER,
@@ -29,6 +29,23 @@ const OFFLINE = ["--allow-read"];
 
 const FROM_ROOT = { cwd: VECTORS, model: `${SIGSTORE_FOLDER}/`, inModel: `${SIGSTORE_FOLDER}/` };
 const FROM_INSIDE = { cwd: nodePath.join(VECTORS, SIGSTORE_FOLDER), model: ".", inModel: "" };
+
+/** The files of a vector folder at absolute paths, for runs in this process. */
+function absolute(root: string, folder = SIGSTORE_FOLDER): { model: string; inModel: string } {
+  const model = nodePath.join(root, folder);
+  return { model, inModel: `${model}/` };
+}
+
+/** `verify sigstore` of the vector in this process, trusting `trustConfig` (no TUF refresh). */
+function verifyHere(
+  trustConfig: string,
+  at = absolute(VECTORS),
+  identity?: string,
+  issuer?: string,
+) {
+  const args = sigstoreVerifyArgs(at, identity, issuer);
+  return runInProcess([...args.slice(0, -1), "--trust-config", trustConfig, ...args.slice(-1)]);
+}
 
 function assertVerified(r: CliResult, what: string): void {
   assert.equal(r.code, 0, `${what}: ${r.stderr}`);
@@ -89,11 +106,12 @@ Deno.test("the identity and the issuer must match exactly", async () => {
     [SIGSTORE_IDENTITY, `${SIGSTORE_ISSUER}/`, "issuer superstring"],
     [SIGSTORE_IDENTITY, "https://oauth2.sigstore.dev/auth", "another issuer"],
   ];
+  // In this process, with the shipped root as a trust config: the identity policy is the point.
+  using tmp = tempDir();
+  const trustConfig = seedTrustConfig(tmp.path);
+  assertVerified(await verifyHere(trustConfig), "the right identity and issuer");
   for (const [identity, issuer, what] of cases) {
-    const r = await runCli(sigstoreVerifyArgs(FROM_ROOT, identity, issuer), {
-      cwd: VECTORS,
-      permissions: OFFLINE,
-    });
+    const r = await verifyHere(trustConfig, absolute(VECTORS), identity, issuer);
     assertFailed(r, /^Verification failed with error: The sign/, what);
     if (what === "another issuer") {
       // The leaf records the issuer in both Fulcio extensions; the message names it once.
@@ -118,7 +136,7 @@ Deno.test("a changed byte of a signed file fails", async () => {
   const bytes = Deno.readFileSync(file);
   bytes[0] ^= 1;
   Deno.writeFileSync(file, bytes);
-  const r = await runCli(sigstoreVerifyArgs(FROM_ROOT), { cwd: tmp.path, permissions: OFFLINE });
+  const r = await verifyHere(seedTrustConfig(tmp.path), absolute(tmp.path));
   assertFailed(r, /Hash mismatch for 'signme-2'/, "changed byte");
 });
 
@@ -289,59 +307,47 @@ Deno.test("with network: --trust-config never connects; production falls back to
 });
 
 Deno.test("other methods' signatures and other methods on this one fail with one line", async () => {
-  const onKeyVector = await runCli(
-    sigstoreVerifyArgs({ model: "v1.1.0-elliptic-key", inModel: "v1.1.0-elliptic-key/" }),
-    { cwd: VECTORS, permissions: OFFLINE },
+  // In this process: each fails before any trust material is needed.
+  const onKeyVector = await runInProcess(
+    sigstoreVerifyArgs(absolute(VECTORS, "v1.1.0-elliptic-key")),
   );
   assertFailed(
     onKeyVector,
     /^Verification failed with error: A Sigstore signature must carry the signing certificate$/,
     "key vector",
   );
-  const onCertificateVector = await runCli(
-    sigstoreVerifyArgs({ model: "v1.0.1-certificate", inModel: "v1.0.1-certificate/" }),
-    { cwd: VECTORS, permissions: OFFLINE },
+  const onCertificateVector = await runInProcess(
+    sigstoreVerifyArgs(absolute(VECTORS, "v1.0.1-certificate")),
   );
   assertFailed(
     onCertificateVector,
     /^Verification failed with error: Invalid Sigstore bundle: invalid bundle \(verificationMaterial\.content\.\$case\)$/,
     "certificate vector (a v0.3 bundle must not carry a chain)",
   );
-  const asKey = await runCli(
-    [
-      "verify",
-      "key",
-      "--public-key",
-      "keys/certificate/signing-key-pub.pem",
-      ...sigstoreVerifyArgs().slice(6),
-    ],
-    { cwd: VECTORS, permissions: OFFLINE },
-  );
+  const asKey = await runInProcess([
+    "verify",
+    "key",
+    "--public-key",
+    nodePath.join(VECTORS, "keys/certificate/signing-key-pub.pem"),
+    ...sigstoreVerifyArgs(absolute(VECTORS)).slice(6),
+  ]);
   assertFailed(asKey, /^Verification failed with error: /, "verify key");
 });
 
 Deno.test("usage errors: verify sigstore needs --identity and --identity-provider", async () => {
-  const base = [
-    "verify",
-    "sigstore",
-    "--signature",
-    `${SIGSTORE_FOLDER}/model.sig`,
-    `${SIGSTORE_FOLDER}/`,
-  ];
+  const { model, inModel } = absolute(VECTORS);
+  const base = ["verify", "sigstore", "--signature", `${inModel}model.sig`, model];
   for (
     const [args, missing] of [
       [[...base, "--identity-provider", SIGSTORE_ISSUER], "--identity"],
       [[...base, "--identity", SIGSTORE_IDENTITY], "--identity-provider"],
     ] as const
   ) {
-    const r = await runCli([...args], { cwd: VECTORS, permissions: OFFLINE });
+    const r = await runInProcess([...args]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`Missing option '${missing}'`));
   }
-  const staging = await runCli([...sigstoreVerifyArgs(FROM_ROOT), "--use-staging"], {
-    cwd: VECTORS,
-    permissions: OFFLINE,
-  });
+  const staging = await runInProcess([...sigstoreVerifyArgs(absolute(VECTORS)), "--use-staging"]);
   assertFailed(
     staging,
     // The shipped staging root does not anchor a production certificate.
@@ -355,7 +361,7 @@ Deno.test("usage errors: verify sigstore needs --identity and --identity-provide
   ], {
     cwd: VECTORS,
     permissions: OFFLINE,
-  });
+  }); // a child: the message names the file as given, relative to the working directory
   assertFailed(
     badConfig,
     /Cannot read trust config 'nonexistent\.json': no such file/,

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
 import { newCa } from "../certs.ts";
-import { type CliResult, runCli } from "../cli.ts";
+import { type CliResult, runCli, runInProcess } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
 
 interface Vector {
@@ -72,6 +72,17 @@ const fromInside = (root: string, v: Vector): Layout => ({
   inModel: "",
   keys: "../keys/certificate",
 });
+
+/** Absolute paths below `root`, for runs in this process (whose directory is not `root`). */
+const absolute = (root: string, v: Vector): Layout => ({
+  cwd: root,
+  model: nodePath.join(root, v.folder),
+  inModel: `${nodePath.join(root, v.folder)}/`,
+  keys: nodePath.join(root, "keys", "certificate"),
+});
+
+/** A path inside the vectors folder. */
+const inVectors = (rel: string) => nodePath.join(VECTORS, rel);
 
 /** Overrides of the trust material (a wrong key or CA). */
 interface Trust {
@@ -267,21 +278,19 @@ for (const v of VECTOR_LIST) {
     assertVerified(r, v.folder);
   });
 
+  // In this process with absolute paths: the two tests above cover relative paths and '.'.
   for (const m of mutations(v)) {
     Deno.test(`${v.folder}: ${m.passes ? "still verifies" : "fails"} after ${m.what}`, async () => {
-      for (const layout of [fromRoot, fromInside]) {
-        // Each layout starts from its own fresh copy.
-        using run = tempDir();
-        copyVectors(run.path, v);
-        const at = layout(run.path, v);
-        const changed = (await m.apply(run.path, v)) ?? {};
-        const r = await runCli(verifyArgs(v, at, changed.trust, changed.extra), { cwd: at.cwd });
-        const what = `${v.folder}, ${m.what}, from ${at.model}`;
-        if (m.passes) assertVerified(r, what);
-        else {
-          assertFailed(r, what);
-          assert.match(r.stderr, m.says!, what);
-        }
+      using run = tempDir();
+      copyVectors(run.path, v);
+      const at = absolute(run.path, v);
+      const changed = (await m.apply(run.path, v)) ?? {};
+      const r = await runInProcess(verifyArgs(v, at, changed.trust, changed.extra));
+      const what = `${v.folder}, ${m.what}`;
+      if (m.passes) assertVerified(r, what);
+      else {
+        assertFailed(r, what);
+        assert.match(r.stderr, m.says!, what);
       }
     });
   }
@@ -289,15 +298,13 @@ for (const v of VECTOR_LIST) {
 
 Deno.test("v1.1.0-elliptic-key verifies without --ignore-paths: the signed ignore list applies", async () => {
   const v = VECTOR_LIST[3];
-  const args = verifyArgs({ ...v, ignoreMe: false }, fromRoot(VECTORS, v));
-  assertVerified(await runCli(args, { cwd: VECTORS }), v.folder);
+  const args = verifyArgs({ ...v, ignoreMe: false }, absolute(VECTORS, v));
+  assertVerified(await runInProcess(args), v.folder);
 });
 
 Deno.test("v1.0.1 vectors need --ignore-paths: ignore-me is reported as an extra file", async () => {
   for (const v of VECTOR_LIST.filter((v) => v.folder.startsWith("v1.0.1"))) {
-    const r = await runCli(verifyArgs({ ...v, ignoreMe: false }, fromRoot(VECTORS, v)), {
-      cwd: VECTORS,
-    });
+    const r = await runInProcess(verifyArgs({ ...v, ignoreMe: false }, absolute(VECTORS, v)));
     assertFailed(r, v.folder);
     assert.match(r.stderr, new RegExp(`Extra files found in model '${v.folder}': ignore-me`));
   }
@@ -306,53 +313,53 @@ Deno.test("v1.0.1 vectors need --ignore-paths: ignore-me is reported as an extra
 Deno.test("pre-1.1 key material prints the old-format warning; the 1.1.0 hint does not", async () => {
   const [old, current] = [VECTOR_LIST[2], VECTOR_LIST[3]];
   const warning = "This model's signature uses an older verification material format.";
-  const r1 = await runCli(verifyArgs(old, fromRoot(VECTORS, old)), { cwd: VECTORS });
+  const r1 = await runInProcess(verifyArgs(old, absolute(VECTORS, old)));
   assert.ok((r1.stdout + r1.stderr).includes(warning));
-  const r2 = await runCli(verifyArgs(current, fromRoot(VECTORS, current)), { cwd: VECTORS });
+  const r2 = await runInProcess(verifyArgs(current, absolute(VECTORS, current)));
   assert.ok(!(r2.stdout + r2.stderr).includes(warning));
 });
 
 Deno.test("verify key on a certificate vector: accepted with the old-format warning (§5.2)", async () => {
-  const r = await runCli([
+  const r = await runInProcess([
     "verify",
     "key",
     "--ignore-paths",
-    "v1.0.1-certificate/ignore-me",
+    inVectors("v1.0.1-certificate/ignore-me"),
     "--signature",
-    "v1.0.1-certificate/model.sig",
+    inVectors("v1.0.1-certificate/model.sig"),
     "--public-key",
-    "keys/certificate/signing-key-pub.pem",
-    "v1.0.1-certificate",
-  ], { cwd: VECTORS });
+    inVectors("keys/certificate/signing-key-pub.pem"),
+    inVectors("v1.0.1-certificate"),
+  ]);
   assertVerified(r, "v1.0.1-certificate as key");
   assert.match(r.stdout + r.stderr, /older verification material format/);
 });
 
 Deno.test("verify key on the v0.2.0 vector fails: the legacy key fallback uses the curve's hash (§6.2)", async () => {
-  const r = await runCli([
+  const r = await runInProcess([
     "verify",
     "key",
     "--signature",
-    "v0.2.0-certificate/model.sig",
+    inVectors("v0.2.0-certificate/model.sig"),
     "--public-key",
-    "keys/certificate/signing-key-pub.pem",
-    "v0.2.0-certificate",
-  ], { cwd: VECTORS });
+    inVectors("keys/certificate/signing-key-pub.pem"),
+    inVectors("v0.2.0-certificate"),
+  ]);
   assertFailed(r, "v0.2.0-certificate as key");
   assert.match(r.stderr, /signature does not verify/);
 });
 
 Deno.test("verify certificate on a key vector fails: no certificate chain in the signature", async () => {
   const v = VECTOR_LIST[3];
-  const r = await runCli([
+  const r = await runInProcess([
     "verify",
     "certificate",
     "--signature",
-    `${v.folder}/model.sig`,
+    inVectors(`${v.folder}/model.sig`),
     "--certificate-chain",
-    "keys/certificate/ca-cert.pem",
-    v.folder,
-  ], { cwd: VECTORS });
+    inVectors("keys/certificate/ca-cert.pem"),
+    inVectors(v.folder),
+  ]);
   assertFailed(r, v.folder);
   assert.match(r.stderr, /no X\.509 certificate chain/);
 });

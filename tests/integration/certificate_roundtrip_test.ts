@@ -7,7 +7,7 @@ import { CertificateError, KeyError, SignatureError } from "../../src/errors.ts"
 import { SigningConfig } from "../../src/api/signing_config.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { CERT_KEYS, type LeafOptions, mintLeaf, newCa, writePemFile } from "../certs.ts";
-import { runCli } from "../cli.ts";
+import { runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 
 const GOLDEN_ROOT = nodePath.join(CERT_KEYS, "ca-cert.pem");
@@ -48,12 +48,13 @@ async function setup(dir: string, leaf: LeafOptions = {}): Promise<Setup> {
 }
 
 async function sign(s: Setup, chain: string[] = [s.chain]) {
-  const config = await new SigningConfig().useCertificateSigner({
-    privateKey: s.key,
-    signingCertificate: s.cert,
-    certificateChain: chain,
-  });
-  return await config.sign(s.model, s.signature);
+  return await new SigningConfig()
+    .useCertificateSigner({
+      privateKey: s.key,
+      signingCertificate: s.cert,
+      certificateChain: chain,
+    })
+    .sign(s.model, s.signature);
 }
 
 function verify(s: Setup, roots: string[] = [GOLDEN_ROOT]) {
@@ -61,7 +62,7 @@ function verify(s: Setup, roots: string[] = [GOLDEN_ROOT]) {
   const config = new VerifyingConfig()
     .setLogHandler((level, message) => log.push(`${level} ${message}`))
     .useCertificateVerifier({ certificateChain: roots });
-  return { log, done: config.then((c) => c.verify(s.model, s.signature)) };
+  return { log, done: config.verify(s.model, s.signature) };
 }
 
 const signCliArgs = (s: Setup) => [
@@ -120,9 +121,9 @@ Deno.test("a leaf that expired yesterday still verifies: the time is its notBefo
 Deno.test("a leaf with EKU codeSigning and no KeyUsage verifies, with a warning on stderr", async () => {
   using tmp = tempDir();
   const s = await setup(tmp.path, { keyUsage: false, codeSigning: true });
-  const signed = await runCli(signCliArgs(s));
+  const signed = await runInProcess(signCliArgs(s));
   assert.equal(signed.code, 0, signed.stderr);
-  const r = await runCli(verifyCliArgs(s));
+  const r = await runInProcess(verifyCliArgs(s));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "Verification succeeded\n");
   assert.match(r.stderr, /Certificate does not specify 'KeyUsage'\./);
@@ -137,7 +138,7 @@ Deno.test("a leaf with neither KeyUsage nor EKU codeSigning fails", async () => 
     CertificateError,
     "Signing certificate cannot be used for signing",
   );
-  const r = await runCli(verifyCliArgs(s));
+  const r = await runInProcess(verifyCliArgs(s));
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
@@ -195,7 +196,7 @@ Deno.test("a signing certificate that does not match the private key fails at si
   const message =
     "The public key from the certificate does not match the public key paired with the private key";
   await assert.rejects(async () => await sign(s), KeyError, message);
-  const r = await runCli(signCliArgs(s));
+  const r = await runInProcess(signCliArgs(s));
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim().split("\n").at(-1), `Signing failed with error: ${message}`);
   assert.throws(() => Deno.statSync(s.signature), Deno.errors.NotFound);
@@ -215,7 +216,7 @@ Deno.test("--log-fingerprints: anchors at init, then intermediates and the leaf 
       /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/,
     )![1].replace(/\s/g, ""),
   );
-  const r = await runCli(verifyCliArgs(s, ["--log-fingerprints"]));
+  const r = await runInProcess(verifyCliArgs(s, ["--log-fingerprints"]));
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stderr.trim().split("\n");
   assert.deepEqual(lines, [
@@ -224,6 +225,6 @@ Deno.test("--log-fingerprints: anchors at init, then intermediates and the leaf 
     `[ verify ] sha256 Fingerprint: ${fingerprint(s.leafDer)}`,
   ]);
   // Without the flag, nothing is logged.
-  const quiet = await runCli(verifyCliArgs(s));
+  const quiet = await runInProcess(verifyCliArgs(s));
   assert.equal(quiet.stderr, "");
 });

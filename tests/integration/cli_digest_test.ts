@@ -1,8 +1,9 @@
-// The `digest` command and the CLI shape: help, version, exit codes, one-line errors.
+// The `digest` command and the CLI shape: help, version, exit codes, one-line errors. In-process
+// through run(); child processes where the process's exit status or working directory matter.
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
-import { runCli } from "../cli.ts";
+import { runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 
 function model(root: string): string {
@@ -13,15 +14,22 @@ function model(root: string): string {
   return m;
 }
 
+Deno.test("the process exits with run()'s status: 0 for help, 1 for a failure, 2 for a usage error", async () => {
+  using tmp = tempDir();
+  assert.equal((await runCli(["--help"])).code, 0);
+  assert.equal((await runCli(["digest", nodePath.join(tmp.path, "nope")])).code, 1);
+  assert.equal((await runCli(["frobnicate"])).code, 2);
+});
+
 Deno.test("--version prints the deno.json version in the Python shape", async () => {
-  const r = await runCli(["--version"]);
+  const r = await runInProcess(["--version"]);
   assert.equal(r.stdout, `model_signing, version ${denoJson.version}\n`);
   assert.equal(r.code, 0);
 });
 
 Deno.test("--help works at every level and exits 0", async () => {
   for (const args of [["--help"], ["-h"], ["digest", "--help"], ["digest", "x", "-h"]]) {
-    const r = await runCli(args);
+    const r = await runInProcess(args);
     assert.equal(r.code, 0, args.join(" "));
     assert.match(r.stdout, /^Usage: model_signing/);
   }
@@ -42,7 +50,7 @@ Deno.test("usage errors exit 2 with the usage line and one error line", async ()
     [["--log-level", "LOUD", "digest", "m"], /Error: Invalid value for '--log-level'/],
   ];
   for (const [args, message] of cases) {
-    const r = await runCli(args);
+    const r = await runInProcess(args);
     assert.equal(r.code, 2, args.join(" "));
     assert.match(r.stderr, /^Usage: model_signing/);
     assert.match(r.stderr, message);
@@ -53,14 +61,14 @@ Deno.test("usage errors exit 2 with the usage line and one error line", async ()
 Deno.test("operation failures exit 1 with one 'Computing digest failed' line", async () => {
   using tmp = tempDir();
   Deno.mkdirSync(nodePath.join(tmp.path, "empty"));
-  const missing = await runCli(["digest", nodePath.join(tmp.path, "nope")]);
+  const missing = await runInProcess(["digest", nodePath.join(tmp.path, "nope")]);
   assert.equal(missing.code, 1);
   assert.match(
     missing.stderr,
     /^Computing digest failed: Cannot use '.*\/nope' as file or directory\./,
   );
   assert.equal(missing.stderr.trim().split("\n").length, 1);
-  const empty = await runCli(["digest", nodePath.join(tmp.path, "empty")]);
+  const empty = await runInProcess(["digest", nodePath.join(tmp.path, "empty")]);
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /^Computing digest failed: Model '.*empty' has no content to hash/);
 });
@@ -68,13 +76,21 @@ Deno.test("operation failures exit 1 with one 'Computing digest failed' line", a
 Deno.test("digest options: algorithm, shards and --json agree with each other", async () => {
   using tmp = tempDir();
   const m = model(tmp.path);
-  const plain = await runCli(["digest", m]);
+  const plain = await runInProcess(["digest", m]);
   assert.match(plain.stdout, /^sha256:[0-9a-f]{64}\n$/);
-  const json = JSON.parse((await runCli(["digest", m, "--json"])).stdout);
+  const json = JSON.parse((await runInProcess(["digest", m, "--json"])).stdout);
   assert.equal(json.digest, plain.stdout.trim());
   assert.deepEqual(json.resources.map((r: { name: string }) => r.name), ["a.bin", "sub/b.bin"]);
   const shards = JSON.parse(
-    (await runCli(["digest", m, "--shard-size", "64", "--hash-algorithm", "blake2b", "--json"]))
+    (await runInProcess([
+      "digest",
+      m,
+      "--shard-size",
+      "64",
+      "--hash-algorithm",
+      "blake2b",
+      "--json",
+    ]))
       .stdout,
   );
   assert.equal(shards.serialization.method, "shards");
@@ -107,13 +123,13 @@ Deno.test("symlinks: refused without --allow-symlinks; with it a link out of the
   const m = model(tmp.path);
   Deno.writeTextFileSync(nodePath.join(tmp.path, "outside"), "secret");
   Deno.symlinkSync(nodePath.join(tmp.path, "outside"), nodePath.join(m, "link"));
-  const refused = await runCli(["digest", m]);
+  const refused = await runInProcess(["digest", m]);
   assert.equal(refused.code, 1);
   assert.match(
     refused.stderr,
     /because it is a symlink\. This behavior can be changed with `allow_symlinks`/,
   );
-  const allowed = await runCli(["digest", m, "--allow_symlinks"]);
+  const allowed = await runInProcess(["digest", m, "--allow_symlinks"]);
   assert.equal(allowed.code, 0);
   assert.match(allowed.stderr, /Symlink '.*\/link' points outside the model to '.*\/outside'/);
 });

@@ -1,12 +1,14 @@
 // `sign` and `verify` with keys and certificates through the command line (docs/format.md §7.1):
 // outputs, exit codes, option spellings, where the signature goes and that it is never hashed,
 // recorded hashing methods, and that a failed signing never leaves or damages a signature file.
+// In-process through run(); a child process only where the working directory matters.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
-import { type CliResult, runCli } from "../cli.ts";
+import { type CliResult, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
+import { ecKeyPair, publicKeyPem, writeKeyPair } from "../helpers.ts";
 
 /** A model folder with two files and a key pair beside it. */
 function setup(root: string) {
@@ -14,11 +16,7 @@ function setup(root: string) {
   Deno.mkdirSync(nodePath.join(model, "sub"), { recursive: true });
   Deno.writeTextFileSync(nodePath.join(model, "weights.bin"), "w".repeat(5000));
   Deno.writeTextFileSync(nodePath.join(model, "sub", "config.json"), "{}");
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const key = nodePath.join(root, "key.pem");
-  Deno.writeTextFileSync(key, privateKey.export({ type: "sec1", format: "pem" }) as string);
-  const pub = nodePath.join(root, "pub.pem");
-  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  const { key, pub } = writeKeyPair(root);
   return { model, key, pub, sig: nodePath.join(root, "model.sig") };
 }
 
@@ -58,11 +56,11 @@ Deno.test("sign key then verify key: the success lines on stdout, exit 0", async
   using tmp = tempDir();
   const s = setup(tmp.path);
   assertSigned(
-    await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
   );
   assert.deepEqual(signedNames(s.sig), ["sub/config.json", "weights.bin"]);
   assertVerified(
-    await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+    await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
   );
 });
 
@@ -88,10 +86,12 @@ Deno.test("a --signature inside the model is left out of the hashing and of veri
   using tmp = tempDir();
   const s = setup(tmp.path);
   const sig = nodePath.join(s.model, "sub", "signature.json");
-  assertSigned(await runCli(["sign", "key", "--private-key", s.key, "--signature", sig, s.model]));
+  assertSigned(
+    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", sig, s.model]),
+  );
   assert.deepEqual(signedNames(sig), ["sub/config.json", "weights.bin"]);
   assertVerified(
-    await runCli(["verify", "key", "--public-key", s.pub, "--signature", sig, s.model]),
+    await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", sig, s.model]),
   );
 });
 
@@ -101,7 +101,7 @@ Deno.test("underscore spellings of options are accepted", async () => {
   Deno.writeTextFileSync(nodePath.join(s.model, "skip.txt"), "not signed");
   const skip = nodePath.join(s.model, "skip.txt");
   assertSigned(
-    await runCli([
+    await runInProcess([
       "sign",
       "key",
       "--private_key",
@@ -115,7 +115,7 @@ Deno.test("underscore spellings of options are accepted", async () => {
   );
   assert.deepEqual(signedNames(s.sig), ["sub/config.json", "weights.bin"]);
   assertVerified(
-    await runCli([
+    await runInProcess([
       "verify",
       "key",
       "--public_key",
@@ -133,7 +133,7 @@ Deno.test("underscore spellings of options are accepted", async () => {
   const leafCert = writePemFile(tmp.path, "leaf.pem", leaf.certDer);
   const chain = writePemFile(tmp.path, "chain.pem", ...leaf.chain);
   assertSigned(
-    await runCli([
+    await runInProcess([
       "sign",
       "certificate",
       "--private_key",
@@ -148,7 +148,7 @@ Deno.test("underscore spellings of options are accepted", async () => {
     ]),
   );
   assertVerified(
-    await runCli([
+    await runInProcess([
       "verify",
       "certificate",
       "--certificate_chain",
@@ -165,18 +165,18 @@ Deno.test("usage errors exit 2: missing --signature, no arguments, missing --pri
   using tmp = tempDir();
   const s = setup(tmp.path);
   assertUsageError(
-    await runCli(["verify", "key", "--public-key", s.pub, s.model]),
+    await runInProcess(["verify", "key", "--public-key", s.pub, s.model]),
     /Missing option '--signature'/,
   );
-  assertUsageError(await runCli(["sign"]), /Error: /);
-  assertUsageError(await runCli(["verify"]), /Error: /);
-  assertUsageError(await runCli(["sign", "key", s.model]), /Missing option '--private-key'/);
+  assertUsageError(await runInProcess(["sign"]), /Error: /);
+  assertUsageError(await runInProcess(["verify"]), /Error: /);
+  assertUsageError(await runInProcess(["sign", "key", s.model]), /Missing option '--private-key'/);
   assertUsageError(
-    await runCli(["sign", "certificate", "--private-key", s.key, s.model]),
+    await runInProcess(["sign", "certificate", "--private-key", s.key, s.model]),
     /Missing option '--signing-certificate'/,
   );
   assertUsageError(
-    await runCli(["verify", "key", "--signature", s.sig, s.model]),
+    await runInProcess(["verify", "key", "--signature", s.sig, s.model]),
     /Missing option '--public-key'/,
   );
   assert.throws(() => Deno.statSync(s.sig), Deno.errors.NotFound);
@@ -187,7 +187,7 @@ Deno.test("verify pkcs11-key/-certificate exit 2 and point at verify key/certifi
   const s = setup(tmp.path);
   for (const [word, instead] of [["pkcs11-key", "key"], ["pkcs11-certificate", "certificate"]]) {
     assertUsageError(
-      await runCli(["verify", word, "--signature", s.sig, s.model]),
+      await runInProcess(["verify", word, "--signature", s.sig, s.model]),
       new RegExp(`Verify a PKCS #11 signature with 'model_signing verify ${instead}'\\.`),
     );
   }
@@ -206,7 +206,7 @@ for (const { options, hashType } of RECORDED_METHODS) {
     using tmp = tempDir();
     const s = setup(tmp.path);
     assertSigned(
-      await runCli([
+      await runInProcess([
         "sign",
         "key",
         "--private-key",
@@ -222,12 +222,12 @@ for (const { options, hashType } of RECORDED_METHODS) {
     );
     assert.equal(statement.predicate.serialization.hash_type, hashType);
     assertVerified(
-      await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+      await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
     );
     // The recorded method is really used: a changed file is still caught.
     Deno.writeTextFileSync(nodePath.join(s.model, "weights.bin"), "w".repeat(4999) + "x");
     assertFailure(
-      await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+      await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
       "Verification failed with error",
       /Hash mismatch for 'weights\.bin/,
     );
@@ -238,15 +238,15 @@ Deno.test("--ignore-unsigned-files with a shard signature hashes the signed file
   using tmp = tempDir();
   const s = setup(tmp.path);
   const sign = ["sign", "key", "--private-key", s.key, "--shard-size", "1024"];
-  assertSigned(await runCli([...sign, "--signature", s.sig, s.model]));
+  assertSigned(await runInProcess([...sign, "--signature", s.sig, s.model]));
   Deno.writeTextFileSync(nodePath.join(s.model, "unsigned.bin"), "extra");
   const verify = ["verify", "key", "--public-key", s.pub, "--signature", s.sig];
   assertFailure(
-    await runCli([...verify, s.model]),
+    await runInProcess([...verify, s.model]),
     "Verification failed with error",
     /Extra files found in model 'model': unsigned\.bin:0:5/,
   );
-  assertVerified(await runCli([...verify, "--ignore-unsigned-files", s.model]));
+  assertVerified(await runInProcess([...verify, "--ignore-unsigned-files", s.model]));
 });
 
 Deno.test("a failed signing leaves no file: missing directory, a file where a directory is expected", async () => {
@@ -260,7 +260,15 @@ Deno.test("a failed signing leaves no file: missing directory, a file where a di
       nodePath.join(blocker, "model.sig"),
     ]
   ) {
-    const r = await runCli(["sign", "key", "--private-key", s.key, "--signature", target, s.model]);
+    const r = await runInProcess([
+      "sign",
+      "key",
+      "--private-key",
+      s.key,
+      "--signature",
+      target,
+      s.model,
+    ]);
     assertFailure(r, "Signing failed with error", /Cannot write signature/);
     assert.throws(() => Deno.statSync(target));
   }
@@ -268,7 +276,7 @@ Deno.test("a failed signing leaves no file: missing directory, a file where a di
   // Nothing but what setup made (and the blocker) is in the folder: no temporary files.
   assert.deepEqual(
     [...Deno.readDirSync(tmp.path)].map((e) => e.name).sort(),
-    ["a-file", "key.pem", "model", "pub.pem"],
+    ["a-file", "key.pem", "key.pub", "model"],
   );
 });
 
@@ -289,14 +297,22 @@ Deno.test("a failed signing does not touch an existing signature file", async ()
     [["--private-key", s.key, nodePath.join(tmp.path, "nope")], /nope/],
   ];
   for (const [args, says] of failures) {
-    const r = await runCli(["sign", "key", "--signature", s.sig, ...args]);
+    const r = await runInProcess(["sign", "key", "--signature", s.sig, ...args]);
     assertFailure(r, "Signing failed with error", says);
     assert.equal(Deno.readTextFileSync(s.sig), "previous signature");
   }
   // A directory in the signature's place is not replaced either.
   const dir = nodePath.join(tmp.path, "sigdir");
   Deno.mkdirSync(dir);
-  const r = await runCli(["sign", "key", "--private-key", s.key, "--signature", dir, s.model]);
+  const r = await runInProcess([
+    "sign",
+    "key",
+    "--private-key",
+    s.key,
+    "--signature",
+    dir,
+    s.model,
+  ]);
   assertFailure(
     r,
     "Signing failed with error",
@@ -310,7 +326,15 @@ Deno.test("signing an empty model fails with exit 1 and writes nothing", async (
   const s = setup(tmp.path);
   const empty = nodePath.join(tmp.path, "empty");
   Deno.mkdirSync(nodePath.join(empty, "only-dirs"), { recursive: true });
-  const r = await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, empty]);
+  const r = await runInProcess([
+    "sign",
+    "key",
+    "--private-key",
+    s.key,
+    "--signature",
+    s.sig,
+    empty,
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^Signing failed with error: /);
   assert.throws(() => Deno.statSync(s.sig), Deno.errors.NotFound);
@@ -321,12 +345,20 @@ Deno.test("the mismatch report names extra, missing and changed files", async ()
   const s = setup(tmp.path);
   Deno.writeTextFileSync(nodePath.join(s.model, "gone.bin"), "soon removed");
   assertSigned(
-    await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
   );
   Deno.removeSync(nodePath.join(s.model, "gone.bin"));
   Deno.writeTextFileSync(nodePath.join(s.model, "new.bin"), "added");
   Deno.writeTextFileSync(nodePath.join(s.model, "sub", "config.json"), "{ }");
-  const r = await runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]);
+  const r = await runInProcess([
+    "verify",
+    "key",
+    "--public-key",
+    s.pub,
+    "--signature",
+    s.sig,
+    s.model,
+  ]);
   assertFailure(
     r,
     "Verification failed with error",
@@ -339,7 +371,7 @@ Deno.test("the mismatch report names extra, missing and changed files", async ()
     /Hash mismatch for 'sub\/config\.json': Expected 'sha256:[0-9a-f]{64}', Actual 'sha256:[0-9a-f]{64}'/,
   );
   // --ignore-unsigned-files leaves the extra file out, but not the others.
-  const r2 = await runCli([
+  const r2 = await runInProcess([
     "verify",
     "key",
     "--public-key",
@@ -357,23 +389,17 @@ Deno.test("verification failures exit 1 with one line: wrong key, missing signat
   using tmp = tempDir();
   const s = setup(tmp.path);
   assertSigned(
-    await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
   );
   const other = nodePath.join(tmp.path, "other.pem");
-  Deno.writeTextFileSync(
-    other,
-    generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
-      type: "spki",
-      format: "pem",
-    }) as string,
-  );
+  Deno.writeTextFileSync(other, publicKeyPem(ecKeyPair().publicKey));
   assertFailure(
-    await runCli(["verify", "key", "--public-key", other, "--signature", s.sig, s.model]),
+    await runInProcess(["verify", "key", "--public-key", other, "--signature", s.sig, s.model]),
     "Verification failed with error",
     /Key mismatch/,
   );
   assertFailure(
-    await runCli([
+    await runInProcess([
       "verify",
       "key",
       "--public-key",

@@ -2,11 +2,11 @@
 // sign-model and verify-model with keys and certificates, and the exact shape of the bundles
 // it produces (docs/format.md §4.2, §4.3).
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
 import { ROOT } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
+import { ecKeyPair, publicKeyPem, writeKeyPair } from "../helpers.ts";
 import {
   MOCK_IDENTITY,
   MOCK_ISSUER,
@@ -105,11 +105,7 @@ function assertSignedModel(bundlePath: string, material: string[]): void {
 Deno.test("adapter: sign-model and verify-model with --method key", async () => {
   using tmp = tempDir();
   const model = writeModel(tmp.path);
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-384" });
-  const key = nodePath.join(tmp.path, "key.pem");
-  Deno.writeTextFileSync(key, privateKey.export({ type: "sec1", format: "pem" }) as string);
-  const pub = nodePath.join(tmp.path, "pub.pem");
-  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  const { key, pub } = writeKeyPair(tmp.path, "P-384");
   const bundle = nodePath.join(tmp.path, "out", "bundle.json");
   Deno.mkdirSync(nodePath.dirname(bundle));
   const ignore = ["--ignore-paths", nodePath.join(model, "ignored.txt")];
@@ -133,13 +129,7 @@ Deno.test("adapter: sign-model and verify-model with --method key", async () => 
   Deno.removeSync(nodePath.join(model, "new.txt"));
   // Another key: failure.
   const otherPub = nodePath.join(tmp.path, "other.pem");
-  Deno.writeTextFileSync(
-    otherPub,
-    generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey.export({
-      type: "spki",
-      format: "pem",
-    }) as string,
-  );
+  Deno.writeTextFileSync(otherPub, publicKeyPem(ecKeyPair("P-384").publicKey));
   const wrongKey = await adapter([...verifyArgs, "--public-key", otherPub, ...ignore]);
   assert.notEqual(wrongKey.code, 0);
 });
@@ -246,9 +236,7 @@ Deno.test("adapter: an empty model is refused at signing and no bundle is writte
   using tmp = tempDir();
   const model = nodePath.join(tmp.path, "empty");
   Deno.mkdirSync(model);
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const key = nodePath.join(tmp.path, "key.pem");
-  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  const { key } = writeKeyPair(tmp.path);
   const bundle = nodePath.join(tmp.path, "bundle.json");
   const r = await signModel("key", model, bundle, "--private-key", key);
   assert.notEqual(r.code, 0);

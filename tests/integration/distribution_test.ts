@@ -1,11 +1,11 @@
 // The ways the program is shipped: from a URL, installed with `deno install`,
 // run from outside the repository, and the compile script's runtime check.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { ROOT } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
+import { writeKeyPair } from "../helpers.ts";
 import { serveDirectory } from "../http_server.ts";
 
 const dec = new TextDecoder();
@@ -20,23 +20,13 @@ async function deno(args: string[], options: { cwd: string; env?: Record<string,
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-/** Writes a throwaway P-256 key pair into `dir` and returns the two paths. */
-function keyPair(dir: string): { key: string; pub: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const key = nodePath.join(dir, "key.pem");
-  const pub = nodePath.join(dir, "key.pub");
-  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
-  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
-  return { key, pub };
-}
-
 /** Signs and verifies `model` with `run` (the program under test), then checks a tampered model fails. */
 async function keyRoundTrip(
   run: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>,
   dir: string,
   model: string,
 ): Promise<void> {
-  const { key, pub } = keyPair(dir);
+  const { key, pub } = writeKeyPair(dir);
   const sig = nodePath.join(dir, "model.sig");
   const signed = await run(["sign", "key", "--private-key", key, "--signature", sig, model]);
   assert.equal(signed.stdout, "Signing succeeded\n", signed.stderr);

@@ -1,7 +1,7 @@
 // Sign a model with an EC key through the library, verify it back, and check our signature
 // independently with OpenSSL (docs/format.md §3, §4.2, §5.2).
 import assert from "node:assert/strict";
-import { generateKeyPairSync, type KeyExportOptions, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import * as nodePath from "node:path";
 import { KeyError, ManifestMismatchError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
@@ -12,33 +12,13 @@ import { pae } from "../../src/format/dsse.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { tempDir } from "../fixtures.ts";
+import { privateKeyForms } from "../helpers.ts";
 
 const CURVES = [
   { curve: "P-256", digest: "-sha256" },
   { curve: "P-384", digest: "-sha384" },
   { curve: "P-521", digest: "-sha512" },
 ] as const;
-
-const PASSWORD = "open sesame";
-
-/** The private key file forms of §7.1, each with the password it needs. */
-function keyFiles(key: KeyObject): { form: string; pem: string; password?: string }[] {
-  const pem = (options: Omit<KeyExportOptions<"pem">, "format">) =>
-    key.export({ format: "pem", ...options }) as string;
-  return [
-    { form: "SEC1", pem: pem({ type: "sec1" }) },
-    { form: "PKCS#8", pem: pem({ type: "pkcs8" }) },
-    {
-      form: "encrypted PKCS#8",
-      pem: pem({ type: "pkcs8", cipher: "aes-256-cbc", passphrase: PASSWORD }),
-      password: PASSWORD,
-    },
-    {
-      form: "SEC1 with a preamble",
-      pem: "Key from a tool\n  curve: x\n\n" + pem({ type: "sec1" }),
-    },
-  ];
-}
 
 /** A small model: two files and a sub-directory. */
 function writeModel(parent: string): string {
@@ -70,7 +50,7 @@ for (const { curve, digest } of CURVES) {
       nodePath.join(tmp.path, "pub.pem"),
       publicKey.export({ type: "spki", format: "pem" }) as string,
     );
-    for (const { form, pem, password } of keyFiles(privateKey)) {
+    for (const { form, pem, password } of privateKeyForms(privateKey)) {
       const key = write(nodePath.join(tmp.path, "key.pem"), pem);
       const sig = nodePath.join(tmp.path, "model.sig");
       const signed = await new SigningConfig()

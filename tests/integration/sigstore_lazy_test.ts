@@ -13,13 +13,21 @@ const SIGSTORE_PROBE = `crypto[Symbol.for("model-signing.node-crypto-default-dig
 const X509_PROBE = `typeof Reflect.getMetadata === "function"`;
 
 /** Runs the CLI in-process in a child and reports the value of `probe` afterwards. */
-async function loads(args: string[], probe: string): Promise<boolean> {
+function loads(args: string[], probe: string): Promise<boolean> {
   const main = nodePath.join(ROOT, "src", "cli", "main.ts");
+  return probeAfter(
+    `import { run } from ${JSON.stringify(`file://${main}`)};
+    const io = { out: () => {}, errRaw: () => {}, stderrIsTerminal: false };
+    await run(${JSON.stringify(args)}, io);`,
+    probe,
+  );
+}
+
+/** Runs `script` (which may import `%MOD%`, the library) in a child, then reports `probe`. */
+async function probeAfter(script: string, probe: string): Promise<boolean> {
   const code = `
     import crypto from "node:crypto";
-    import { run } from ${JSON.stringify(`file://${main}`)};
-    const io = { out: () => {}, errRaw: () => {}, stderrIsTerminal: false };
-    await run(${JSON.stringify(args)}, io);
+    ${script.replaceAll("%MOD%", JSON.stringify(`file://${nodePath.join(ROOT, "mod.ts")}`))}
     console.log(${probe});
   `;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -103,4 +111,27 @@ Deno.test("commands other than sign pkcs11-* never load the PKCS #11 FFI code", 
     "v1.1.0-elliptic-key",
   ];
   assert.equal(await loads(pkcs11, FFI_PROBE), true);
+});
+
+Deno.test("configuring a method loads nothing: the packages load in sign() and verify()", async () => {
+  const configure = `import { SigningConfig, VerifyingConfig } from %MOD%;
+    new SigningConfig().useSigstoreSigner({ trustConfig: "no-such.json" })
+      .useCertificateSigner({ privateKey: "k.pem", signingCertificate: "c.pem" });
+    new VerifyingConfig().useSigstoreVerifier({ identity: "i", oidcIssuer: "o" })
+      .useCertificateVerifier({ certificateChain: ["no-such.pem"] });`;
+  assert.equal(await probeAfter(configure, SIGSTORE_PROBE), false);
+  assert.equal(await probeAfter(configure, X509_PROBE), false);
+  // Without a method, SigningConfig.sign and the top-level sign prepare the Sigstore signer
+  // (before hashing: the missing model fails only after the packages loaded).
+  for (
+    const call of [
+      `import { SigningConfig } from %MOD%; const p = new SigningConfig().sign("no-such-model", "x.sig");`,
+      `import { sign } from %MOD%; const p = sign("no-such-model", "x.sig");`,
+    ]
+  ) {
+    const script = `${call}
+      const e = await p.then(() => undefined, (e) => e);
+      if (e?.code !== "MODEL_PATH") throw new Error("expected a ModelPathError, got " + e);`;
+    assert.equal(await probeAfter(script, SIGSTORE_PROBE), true, call);
+  }
 });

@@ -10,7 +10,7 @@ import { SigningConfig } from "../../src/api/signing_config.ts";
 import { fromBase64 } from "../../src/util/encoding.ts";
 import { buildStatement } from "../../src/format/statement.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
-import { runCli } from "../cli.ts";
+import { runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import {
   MOCK_IDENTITY,
@@ -33,11 +33,12 @@ function model(root: string, name = "model", content = "weights"): string {
 
 /** Signs `modelPath` through the library into `signature`. */
 async function librarySign(mock: MockSigstore, dir: string, modelPath: string, signature: string) {
-  const config = await new SigningConfig().useSigstoreSigner({
-    identityToken: mockIdentityToken(),
-    trustConfig: mock.writeTrustConfig(dir),
-  });
-  await config.sign(modelPath, signature);
+  await new SigningConfig()
+    .useSigstoreSigner({
+      identityToken: mockIdentityToken(),
+      trustConfig: mock.writeTrustConfig(dir),
+    })
+    .sign(modelPath, signature);
 }
 
 function libraryVerify(trustConfig: string, modelPath: string, signature: string) {
@@ -114,17 +115,14 @@ Deno.test("CLI: sign sigstore with a token and a trust config, then verify sigst
   );
   assert.equal(verified.code, 0, verified.stderr);
   assert.equal(verified.stdout, "Verification succeeded\n");
-  const other = await runCli(
-    [
-      "verify",
-      "--identity",
-      MOCK_IDENTITY.slice(0, -4),
-      "--identity-provider",
-      MOCK_ISSUER,
-      ...verifyArgs,
-    ],
-    { permissions: ["--allow-read"] },
-  );
+  const other = await runInProcess([
+    "verify",
+    "--identity",
+    MOCK_IDENTITY.slice(0, -4),
+    "--identity-provider",
+    MOCK_ISSUER,
+    ...verifyArgs,
+  ]);
   assert.equal(other.code, 1);
   assert.match(other.stderr, /^Verification failed with error: The signature was made by/);
 });
@@ -188,21 +186,30 @@ Deno.test("signing needs a signing config in the trust config", async () => {
   const m = model(tmp.path);
   const trustConfig = nodePath.join(tmp.path, "trust.json");
   Deno.writeTextFileSync(trustConfig, JSON.stringify({ trustedRoot: {} }));
-  const r = await runCli(
-    ["sign", "sigstore", "--identity-token", mockIdentityToken(), "--trust-config", trustConfig, m],
-    { cwd: tmp.path, permissions: SIGN_PERMISSIONS },
-  );
+  const sig = nodePath.join(tmp.path, "model.sig");
+  const r = await runInProcess([
+    "sign",
+    "sigstore",
+    "--identity-token",
+    mockIdentityToken(),
+    "--trust-config",
+    trustConfig,
+    "--signature",
+    sig,
+    m,
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /has no signing config, which signing needs/);
-  assert.throws(() => Deno.statSync(nodePath.join(tmp.path, "model.sig")), Deno.errors.NotFound);
+  assert.throws(() => Deno.statSync(sig), Deno.errors.NotFound);
 });
 
 Deno.test("a wrong trust config fails before the model is hashed", async () => {
   using tmp = tempDir();
   const missing = nodePath.join(tmp.path, "no-such-trust.json");
-  // Configuring the signer already reads the trust config, as the key signer reads its key.
+  // sign() reads the trust config before it hashes: a missing model would fail otherwise.
+  const config = new SigningConfig().useSigstoreSigner({ trustConfig: missing });
   await assert.rejects(
-    new SigningConfig().useSigstoreSigner({ trustConfig: missing }),
+    config.sign(nodePath.join(tmp.path, "no-such-model"), nodePath.join(tmp.path, "model.sig")),
     ConfigError,
     "Cannot read trust config",
   );

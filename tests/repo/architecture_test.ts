@@ -9,7 +9,7 @@ import * as nodePath from "node:path";
 const ROOT = nodePath.resolve(import.meta.dirname!, "..", "..");
 
 /** Entry points: the public modules, the CLI, and the worker (started by URL, not imported). */
-const ENTRIES = ["mod.ts", "main.ts", "src/hashing/hash_worker.ts"];
+const ENTRIES = ["mod.ts", "advanced.ts", "main.ts", "src/hashing/hash_worker.ts"];
 
 /** Folder (or file) → layer rank; the longest matching prefix decides. */
 const LAYERS: ReadonlyArray<readonly [string, number]> = [

@@ -17,19 +17,12 @@ import {
 import { MAX_BUNDLE_BYTES, serializeBundle } from "../../src/format/bundle.ts";
 import { toBase64 } from "../../src/util/encoding.ts";
 import { readSignatureFile } from "../../src/api/pipeline.ts";
-import { runCli } from "../cli.ts";
+import { runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
-import {
-  rejection,
-  sha256Hex,
-  signPayload,
-  signStatement,
-  statementJson,
-  testKey,
-  verifyBundle,
-} from "./helpers.ts";
+import { sha256Hex, signPayload, signStatement, statementJson, verifyBundle } from "./helpers.ts";
+import { ecKeyPair, rejection } from "../helpers.ts";
 
-const { privateKey, publicKey } = testKey();
+const { privateKey, publicKey } = ecKeyPair();
 const CONTENT = "model weights";
 const RESOURCES = [{ name: "weights.bin", algorithm: "sha256", digest: sha256Hex(CONTENT) }];
 
@@ -542,7 +535,7 @@ for (const [name, make, field] of STATEMENT_CASES) {
 
 Deno.test("a valid bundle signed by another key is a SignatureError", async () => {
   await withModel(async (model) => {
-    const other = testKey();
+    const other = ecKeyPair();
     const bundle = signStatement(other.privateKey, statementJson(RESOURCES));
     // Same hint as the verifier's key, so the signature check itself must catch it.
     (vm(bundle).publicKey as Json).hint = (vm(goodBundle()).publicKey as Json).hint;
@@ -578,7 +571,15 @@ Deno.test("CLI: malformed bundles exit 1 with one line naming the problem, no st
     await Promise.all(cases.map(async ([name, bytes, expected]) => {
       const sig = nodePath.join(dir.path, `${name}.sig`);
       Deno.writeFileSync(sig, bytes);
-      const r = await runCli(["verify", "key", "--public-key", pub, "--signature", sig, model]);
+      const r = await runInProcess([
+        "verify",
+        "key",
+        "--public-key",
+        pub,
+        "--signature",
+        sig,
+        model,
+      ]);
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
       const lines = r.stderr.trimEnd().split("\n");
       assert.equal(lines.length, 1, `${name}: ${r.stderr}`);

@@ -18,13 +18,12 @@ import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { tempDir } from "../fixtures.ts";
 import {
   RecordingEngine,
-  rejection,
   sha256Hex,
   signStatement,
   statementJson,
-  testKey,
   verifyBundle,
 } from "./helpers.ts";
+import { ecKeyPair, rejection } from "../helpers.ts";
 
 const SIZE = 64 * 1024;
 
@@ -179,7 +178,7 @@ for (const [what, change, expected] of BETWEEN_WALK_AND_READ) {
 Deno.test("a verification whose model changes while hashed fails, even if the digests would match", async () => {
   using dir = tempDir();
   const m = model(dir.path);
-  const { privateKey, publicKey } = testKey();
+  const { privateKey, publicKey } = ecKeyPair();
   const bundle = signStatement(
     privateKey,
     statementJson([

@@ -1,14 +1,13 @@
 /**
- * Helpers of the security tests: a throw-away signing key, statements built
+ * Helpers of the security tests: statements built
  * by hand (so tests can sign manifests no honest signer would write), and a
  * verification entry point that records whether any file was hashed.
  *
  * @module
  */
 
-import { createHash, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createHash, type KeyObject } from "node:crypto";
 import * as nodePath from "node:path";
-import { ModelSigningError } from "../../src/errors.ts";
 import type { HashAlgorithm } from "../../src/hashing/algorithms.ts";
 import { SerialEngine } from "../../src/hashing/engine.ts";
 import type { EngineOptions, HashJob } from "../../src/hashing/engine_types.ts";
@@ -20,11 +19,6 @@ import { PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE } from "../../src/format/s
 import type { ExpectedManifest } from "../../src/format/statement.ts";
 import { EllipticKeyVerifier } from "../../src/methods/key/verifier.ts";
 import { verifyModel } from "../../src/api/pipeline.ts";
-
-/** A fresh P-256 key pair for one test file. */
-export function testKey(): { privateKey: KeyObject; publicKey: KeyObject } {
-  return generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-}
 
 /** SHA-256 hex of a string or bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
@@ -136,18 +130,4 @@ export async function verifyBundle(
   } finally {
     if (!options.signatureDir) Deno.removeSync(dir, { recursive: true });
   }
-}
-
-/**
- * Runs `action` and returns the error it throws; fails unless the error is a
- * `ModelSigningError` (a TypeError or RangeError would be a crash).
- */
-export async function rejection(action: () => unknown): Promise<ModelSigningError> {
-  try {
-    await action();
-  } catch (e) {
-    if (e instanceof ModelSigningError) return e;
-    throw new Error(`expected a ModelSigningError, got ${e}`, { cause: e });
-  }
-  throw new Error("expected a rejection, but the action succeeded");
 }

@@ -7,18 +7,17 @@ import { readTrustConfig } from "../../src/methods/sigstore/trust.ts";
 import { readSignatureFile } from "../../src/api/pipeline.ts";
 import { runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
+import { ecKeyPair, rejection } from "../helpers.ts";
 import {
   RecordingEngine,
-  rejection,
   type Resource,
   sha256Hex,
   signStatement,
   statementJson,
-  testKey,
   verifyBundle,
 } from "./helpers.ts";
 
-const { privateKey, publicKey } = testKey();
+const { privateKey, publicKey } = ecKeyPair();
 const POSIX = Deno.build.os !== "windows";
 
 const files = (serialization: Record<string, unknown>) => ({

@@ -13,16 +13,15 @@ import { ManifestMismatchError, ModelPathError, PayloadError } from "../../src/e
 import { tempDir } from "../fixtures.ts";
 import {
   RecordingEngine,
-  rejection,
   type Resource,
   sha256Hex,
   signStatement,
   statementJson,
-  testKey,
   verifyBundle,
 } from "./helpers.ts";
+import { ecKeyPair, rejection } from "../helpers.ts";
 
-const { privateKey, publicKey } = testKey();
+const { privateKey, publicKey } = ecKeyPair();
 const TEXT = "0123456789abcdefghij"; // 20 bytes: shards of 8 are 0:8, 8:16, 16:20
 const SECRET = "outside the model";
 

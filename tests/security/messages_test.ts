@@ -9,7 +9,8 @@ import { compareManifests, MAX_NAMES_SHOWN } from "../../src/api/pipeline.ts";
 import type { ExpectedManifest } from "../../src/format/statement.ts";
 import { runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
-import { sha256Hex, signStatement, statementJson, testKey } from "./helpers.ts";
+import { ecKeyPair } from "../helpers.ts";
+import { sha256Hex, signStatement, statementJson } from "./helpers.ts";
 
 function expectedOf(names: string[]): ExpectedManifest {
   const digest = sha256Hex("x");
@@ -70,7 +71,7 @@ Deno.test("a mismatch through the CLI prints one short line on stderr", async ()
   const model = nodePath.join(dir.path, "model");
   Deno.mkdirSync(model);
   Deno.writeTextFileSync(nodePath.join(model, "w.bin"), "w");
-  const { privateKey, publicKey } = testKey();
+  const { privateKey, publicKey } = ecKeyPair();
   const resources = Array.from({ length: 5000 }, (_, i) => ({
     name: `gone-${i}.bin`,
     algorithm: "sha256",

@@ -15,7 +15,7 @@ import { SigningConfig } from "../../src/api/signing_config.ts";
 import { EllipticKeyVerifier } from "../../src/methods/key/verifier.ts";
 import { verifyModel } from "../../src/api/pipeline.ts";
 import { tempDir } from "../fixtures.ts";
-import { rejection } from "./helpers.ts";
+import { rejection } from "../helpers.ts";
 
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 

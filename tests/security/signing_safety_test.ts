@@ -13,9 +13,9 @@ import { OutputError } from "../../src/errors.ts";
 import { constants as osConstants } from "node:os";
 import { TERMINATING_SIGNALS, writeFileAtomic } from "../../src/api/atomic_write.ts";
 import { SigningConfig } from "../../src/api/signing_config.ts";
-import { ROOT as REPO, runCli } from "../cli.ts";
+import { ROOT as REPO, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
-import { rejection } from "./helpers.ts";
+import { rejection } from "../helpers.ts";
 
 const PASSWORD = "pw-Zq81-never-shown";
 const pair = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -98,7 +98,15 @@ Deno.test("signing into a read-only folder fails cleanly: library and CLI", asyn
   assert.ok(e instanceof OutputError, `${e.name}: ${e.message}`);
   assert.equal(e.path, sig);
   assert.match(e.message, /^Cannot write signature '.*model\.sig': permission denied$/);
-  const r = await runCli(["sign", "key", "--private-key", f.key, "--signature", sig, f.model]);
+  const r = await runInProcess([
+    "sign",
+    "key",
+    "--private-key",
+    f.key,
+    "--signature",
+    sig,
+    f.model,
+  ]);
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.stderr, `Signing failed with error: ${e.message}\n`);
   assert.ok(!Deno.statSync(folder).isFile);
@@ -180,7 +188,15 @@ Deno.test("SIGINT at any moment of a CLI sign leaves a complete signature or non
       exists = false;
     }
     if (exists) {
-      const v = await runCli(["verify", "key", "--public-key", f.pub, "--signature", sig, f.model]);
+      const v = await runInProcess([
+        "verify",
+        "key",
+        "--public-key",
+        f.pub,
+        "--signature",
+        sig,
+        f.model,
+      ]);
       assert.equal(v.code, 0, `delay ${delay}: the signature left behind does not verify`);
     } else {
       assert.notEqual(status.code, 0, `delay ${delay}: success without a signature`);

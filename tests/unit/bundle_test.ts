@@ -13,6 +13,7 @@ import {
 } from "../../src/format/bundle.ts";
 import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
 import { VECTORS } from "../fixtures.ts";
+import { thrown } from "../helpers.ts";
 
 const encoder = new TextEncoder();
 const PAYLOAD = encoder.encode('{"_type": "x"}');
@@ -29,15 +30,8 @@ function keyBundleObject(): BundleObject {
 }
 
 /** The BundleFormatError that reading `bundle` throws. */
-function failure(bundle: Record<string, unknown>): BundleFormatError {
-  try {
-    readDsseBundle(bundle);
-  } catch (e) {
-    if (e instanceof BundleFormatError) return e;
-    throw e;
-  }
-  throw new Error("the bundle was accepted");
-}
+const failure = (bundle: Record<string, unknown>) =>
+  thrown(BundleFormatError, () => readDsseBundle(bundle));
 
 const vectorBytes = (folder: string) =>
   Deno.readFileSync(nodePath.join(VECTORS, folder, "model.sig"));

@@ -4,8 +4,6 @@ import assert from "node:assert/strict";
 import {
   createPublicKey,
   generateKeyPairSync,
-  type KeyExportOptions,
-  type KeyObject,
   sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
@@ -23,9 +21,9 @@ import {
 } from "../../src/crypto/ec_keys.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { tempDir } from "../fixtures.ts";
+import { privateKeyForms, thrown } from "../helpers.ts";
 
 const GOLDEN_HINT = "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e";
-const PREAMBLE = "Public Key Info:\n\tPublic Key Algorithm: EC/ECDSA\n\tthis text is not PEM\n\n";
 
 const CURVES = [
   { curve: "P-256", hash: "sha256" },
@@ -33,42 +31,13 @@ const CURVES = [
   { curve: "P-521", hash: "sha512" },
 ] as const;
 
-/** The PEM forms a private key may take, with the password loading needs. */
-function privateKeyForms(key: KeyObject): { form: string; pem: string; password?: string }[] {
-  const pem = (options: Omit<KeyExportOptions<"pem">, "format">) =>
-    key.export({ format: "pem", ...options }) as string;
-  return [
-    { form: "SEC1", pem: pem({ type: "sec1" }) },
-    { form: "PKCS#8", pem: pem({ type: "pkcs8" }) },
-    {
-      form: "encrypted PKCS#8",
-      pem: pem({ type: "pkcs8", cipher: "aes-256-cbc", passphrase: "correct horse" }),
-      password: "correct horse",
-    },
-    {
-      form: "legacy-encrypted SEC1",
-      pem: pem({ type: "sec1", cipher: "aes-128-cbc", passphrase: "pässwörd" }),
-      password: "pässwörd",
-    },
-    { form: "SEC1 after a text preamble", pem: PREAMBLE + pem({ type: "sec1" }) },
-  ];
-}
-
 function write(dir: string, name: string, text: string): string {
   const path = nodePath.join(dir, name);
   Deno.writeTextFileSync(path, text);
   return path;
 }
 
-function keyError(action: () => unknown): KeyError {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof KeyError) return e;
-    throw e;
-  }
-  throw new Error("the key was accepted");
-}
+const keyError = (action: () => unknown) => thrown(KeyError, action);
 
 for (const { curve, hash } of CURVES) {
   Deno.test(`${curve}: every private key form loads to the same key, hash ${hash}`, () => {

@@ -13,6 +13,7 @@ import {
   STATEMENT_TYPE,
 } from "../../src/format/statement.ts";
 import { VECTORS } from "../fixtures.ts";
+import { thrown } from "../helpers.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const D1 = sha256("one");
@@ -51,15 +52,8 @@ function statement(
 }
 
 /** The PayloadError that parsing `payload` throws. */
-function failure(payload: Uint8Array, payloadType = PAYLOAD_TYPE): PayloadError {
-  try {
-    parseStatement(payloadType, payload);
-  } catch (e) {
-    if (e instanceof PayloadError) return e;
-    throw e;
-  }
-  throw new Error("the statement was accepted");
-}
+const failure = (payload: Uint8Array, payloadType = PAYLOAD_TYPE) =>
+  thrown(PayloadError, () => parseStatement(payloadType, payload));
 
 Deno.test("a v1.0 statement gives its name, items, method and ignore paths", () => {
   const parsed = parseStatement(
