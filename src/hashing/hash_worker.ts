@@ -24,9 +24,9 @@ import {
 /** Progress is posted at most once per this many bytes (plus once per batch). */
 const REPORT_BYTES = 64 << 20;
 
-// Kept across batches: a BLAKE3 factory holds a WebAssembly instance.
+// Kept across batches: a BLAKE3 factory holds a WebAssembly instance (and its read buffers).
 const factories: Partial<Record<HashAlgorithm, HasherFactory>> = {};
-let buffers: [Uint8Array, Uint8Array] | undefined;
+const buffers: Partial<Record<HashAlgorithm, [Uint8Array, Uint8Array]>> = {};
 
 function post(reply: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
@@ -42,12 +42,15 @@ async function handle(request: WorkerRequest): Promise<void> {
     }
   };
   try {
-    factories[request.algorithm] ??= await hasherFactory(request.algorithm);
-    if (buffers?.[0].length !== request.chunkSize) buffers = readBuffers(request.chunkSize);
+    const algorithm = request.algorithm;
+    const newHash = factories[algorithm] ??= await hasherFactory(algorithm);
+    if (buffers[algorithm]?.[0].length !== request.chunkSize) {
+      buffers[algorithm] = readBuffers(request.chunkSize, newHash);
+    }
     const digests = await hashJobsHere(
       request.jobs,
-      factories[request.algorithm]!,
-      buffers,
+      newHash,
+      buffers[algorithm]!,
       // Overlap the next read only when a core would otherwise sit idle.
       () => Atomics.load(request.idle, 0) > 0,
       onBytes,

@@ -2,8 +2,10 @@
  * The parallel hash engine: a pool of Web Workers, one per core by default.
  * Jobs go out largest first (so the last job to finish is a small one), tiny
  * jobs in batches (so per-message cost does not dominate many small files),
- * and a small model is hashed on the calling thread, where it is faster than
- * starting workers. None of these choices changes a digest.
+ * a large BLAKE3 range in power-of-two subtrees hashed on several workers and
+ * combined into the same root, and a small model is hashed on the calling
+ * thread, where it is faster than starting workers. None of these choices
+ * changes a digest.
  *
  * @module
  */
@@ -14,6 +16,7 @@ import { ModelPathError } from "../errors.ts";
 import { DEFAULT_CHUNK_SIZE } from "./file_range.ts";
 import {
   hashJobsHere,
+  type PoolJob,
   readBuffers,
   type WorkerReply,
   type WorkerRequest,
@@ -36,6 +39,11 @@ export interface PoolOptions {
   readonly inThreadBytes?: number;
   /** See {@linkcode inThreadBytes}. */
   readonly inThreadJobs?: number;
+  /**
+   * A BLAKE3 range longer than this is split into parts of this size, hashed
+   * as subtrees on several workers (default 32 MiB; a power of two ≥ 1024).
+   */
+  readonly treePartBytes?: number;
 }
 
 /** One worker per core. */
@@ -64,7 +72,12 @@ export class WorkerPoolEngine implements HashEngine {
       batchJobs: options.batchJobs ?? 256,
       inThreadBytes: options.inThreadBytes ?? 160 << 20,
       inThreadJobs: options.inThreadJobs ?? 5_000,
+      treePartBytes: options.treePartBytes ?? 32 << 20,
     };
+    const part = this.#tuning.treePartBytes;
+    if (!(part >= 1024 && (part & (part - 1)) === 0)) {
+      throw new RangeError(`treePartBytes must be a power of two ≥ 1024, not ${part}`);
+    }
   }
 
   /** Hashes `jobs` on the pool (or this thread when small); `result[i]` belongs to `jobs[i]`. */
@@ -77,15 +90,46 @@ export class WorkerPoolEngine implements HashEngine {
     const total = jobs.reduce((n, j) => n + jobBytes(j), 0);
     const t = this.#tuning;
     const small = total < t.inThreadBytes && jobs.length < t.inThreadJobs;
-    if (this.workers === 1 || jobs.length <= 1 || small) {
+    const newHash = await hasherFactory(algorithm);
+    const parts = newHash.tree && !small ? splitTrees(jobs, t.treePartBytes) : undefined;
+    const poolJobs = parts?.jobs ?? jobs;
+    if (this.workers === 1 || poolJobs.length <= 1 || small) {
       // Nothing else runs on this thread, so a second core can always take the reads.
       const overlap = defaultWorkerCount() > 1;
-      const newHash = await hasherFactory(algorithm);
-      return hashJobsHere(jobs, newHash, readBuffers(chunkSize), () => overlap, options.onBytes);
+      const buffers = readBuffers(chunkSize, newHash);
+      return hashJobsHere(jobs, newHash, buffers, () => overlap, options.onBytes);
     }
-    const count = Math.min(this.workers, jobs.length);
-    return runPool(jobs, algorithm, chunkSize, count, t.batchBytes, t.batchJobs, options);
+    const count = Math.min(this.workers, poolJobs.length);
+    const digests = await runPool(poolJobs, algorithm, chunkSize, count, t, options);
+    if (!parts) return digests;
+    return parts.owners.map((range) =>
+      range.length === 1 ? digests[range[0]] : newHash.tree!.combine(range.map((i) => digests[i]))
+    );
   }
+}
+
+/**
+ * Splits every range longer than `part` bytes into subtree parts of `part`
+ * bytes (the last one shorter); `owners[i]` lists the indices of job `i`'s
+ * parts (or of the job itself) in `jobs`.
+ */
+function splitTrees(
+  ranges: readonly HashJob[],
+  part: number,
+): { jobs: PoolJob[]; owners: number[][] } {
+  const jobs: PoolJob[] = [];
+  const owners = ranges.map((job) => {
+    if (job.end - job.start <= part) return [jobs.push(job) - 1];
+    const indices: number[] = [];
+    for (let start = job.start; start < job.end; start += part) {
+      const { path, fileSize } = job;
+      const end = Math.min(start + part, job.end);
+      const subtreeChunk = (start - job.start) / 1024;
+      indices.push(jobs.push({ path, start, end, fileSize, subtreeChunk }) - 1);
+    }
+    return indices;
+  });
+  return { jobs, owners };
 }
 
 interface PoolWorker {
@@ -103,12 +147,11 @@ function eventLoopTurn(port: MessagePort, peer: MessagePort): Promise<void> {
 }
 
 function runPool(
-  jobs: readonly HashJob[],
+  jobs: readonly PoolJob[],
   algorithm: HashAlgorithm,
   chunkSize: number,
   count: number,
-  batchBytes: number,
-  batchJobs: number,
+  { batchBytes, batchJobs }: { batchBytes: number; batchJobs: number },
   options: EngineOptions,
 ): Promise<Uint8Array[]> {
   const order = jobs.map((_, i) => i).sort((a, b) =>
@@ -154,18 +197,21 @@ function runPool(
     const updateIdle = () =>
       Atomics.store(idle, 0, pool.filter((p) => p.inFlight.length === 0).length);
     // Small batches queue up to three deep per worker (hiding message latency);
-    // a large job waits so that it goes to whichever worker frees up first.
+    // a large job waits so that it goes to whichever worker frees up first,
+    // except tree parts, which are alike: two deep, so a worker never waits.
     const fill = (p: PoolWorker) => {
       while (next < order.length && p.inFlight.length < 3) {
-        if (p.inFlight.length > 0 && jobBytes(jobs[order[next]]) >= batchBytes) break;
+        const job = jobs[order[next]];
+        const deep = job.subtreeChunk === undefined ? 1 : 2;
+        if (p.inFlight.length >= deep && jobBytes(job) >= batchBytes) break;
         const batch = takeBatch();
         p.inFlight.push(batch);
         const request: WorkerRequest = {
           algorithm,
           chunkSize,
           jobs: batch.map((i) => {
-            const { path, start, end, fileSize } = jobs[i];
-            return { path, start, end, fileSize };
+            const { path, start, end, fileSize, subtreeChunk } = jobs[i];
+            return { path, start, end, fileSize, subtreeChunk };
           }),
           idle,
         };
@@ -191,7 +237,7 @@ function runPool(
     };
     const helpHere = async () => {
       const newHash = await hasherFactory(algorithm);
-      const buffers = readBuffers(chunkSize);
+      const buffers = readBuffers(chunkSize, newHash);
       const { port1, port2 } = new MessageChannel();
       try {
         while (!settled && next < order.length) {
