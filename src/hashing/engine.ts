@@ -6,8 +6,8 @@
  */
 
 import { type HashAlgorithm, hasherFactory } from "./algorithms.ts";
-import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask } from "./file_range.ts";
-import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
+import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask, hashWholeFile } from "./file_range.ts";
+import type { EngineOptions, FileDigest, HashEngine, HashJob } from "./engine_types.ts";
 import { WorkerPoolEngine } from "./pool.ts";
 
 /** Hashes the jobs one after the other on the calling thread with one reused buffer. */
@@ -25,6 +25,23 @@ export class SerialEngine implements HashEngine {
       options.onBytes?.(job.end - job.start);
       return digest;
     });
+  }
+
+  /** Opens and hashes each file in order on this thread. */
+  async hashFiles(
+    paths: Iterable<string>,
+    algorithm: HashAlgorithm,
+    options: EngineOptions = {},
+  ): Promise<FileDigest[]> {
+    const newHash = await hasherFactory(algorithm);
+    const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
+    const out: FileDigest[] = [];
+    for (const path of paths) {
+      const f = await hashWholeFile(path, Infinity, newHash, [buffer, buffer], () => false);
+      options.onBytes?.(f.size);
+      out.push({ digest: f.digest!, size: f.size });
+    }
+    return out;
   }
 }
 

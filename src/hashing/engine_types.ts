@@ -20,6 +20,19 @@ export interface EngineOptions {
   readonly chunkSize?: number;
   /** Called as bytes are hashed, with the count since the last call. */
   readonly onBytes?: (bytes: number) => void;
+  /**
+   * {@linkcode HashEngine.hashFiles} only: called with each file's size once
+   * it is known (before its bytes are reported, or with them).
+   */
+  readonly onSize?: (bytes: number) => void;
+}
+
+/** A whole file's digest and its size when it was opened. */
+export interface FileDigest {
+  /** The digest. */
+  readonly digest: Uint8Array;
+  /** Size in bytes. */
+  readonly size: number;
 }
 
 /** Computes the digest of every job; `result[i]` belongs to `jobs[i]`. */
@@ -30,4 +43,14 @@ export interface HashEngine {
     algorithm: HashAlgorithm,
     options?: EngineOptions,
   ): Promise<Uint8Array[]>;
+  /**
+   * Hashes whole files of unknown size, each opened once by path (size and
+   * checks on the handle); `result[i]` belongs to the `i`-th path. Optional:
+   * without it, callers stat each file and use {@linkcode hashAll}.
+   */
+  hashFiles?(
+    paths: Iterable<string>,
+    algorithm: HashAlgorithm,
+    options?: EngineOptions,
+  ): Promise<FileDigest[]>;
 }

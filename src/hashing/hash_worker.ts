@@ -16,6 +16,7 @@ import {
 import { ModelPathError } from "../errors.ts";
 import {
   hashJobsHere,
+  packResults,
   readBuffers,
   type WorkerReply,
   type WorkerRequest,
@@ -47,18 +48,21 @@ async function handle(request: WorkerRequest): Promise<void> {
     if (buffers[algorithm]?.[0].length !== request.chunkSize) {
       buffers[algorithm] = readBuffers(request.chunkSize, newHash);
     }
-    const digests = await hashJobsHere(
+    const results = await hashJobsHere(
       request.jobs,
       newHash,
       buffers[algorithm]!,
       // Overlap the next read only when a core would otherwise sit idle.
       () => Atomics.load(request.idle, 0) > 0,
       onBytes,
+      request.batchBytes,
     );
-    const size = DIGEST_SIZE[request.algorithm];
-    const packed = new Uint8Array(digests.length * size);
-    digests.forEach((d, k) => packed.set(d, k * size));
-    post({ kind: "done", digests: packed, bytes: unreported }, [packed.buffer]);
+    const whole = request.jobs[0]?.wholeLimit !== undefined;
+    const { digests, files } = packResults(results, DIGEST_SIZE[algorithm], whole);
+    const transfer: Transferable[] = files
+      ? [digests.buffer as ArrayBuffer, files.buffer as ArrayBuffer]
+      : [digests.buffer as ArrayBuffer];
+    post({ kind: "done", digests, files, bytes: unreported }, transfer);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     post({ kind: "error", message, path: e instanceof ModelPathError ? e.path : undefined });

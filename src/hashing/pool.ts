@@ -11,13 +11,16 @@
  */
 
 import { DIGEST_SIZE, type HashAlgorithm, hasherFactory } from "./algorithms.ts";
-import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
+import type { EngineOptions, FileDigest, HashEngine, HashJob } from "./engine_types.ts";
 import { ModelPathError } from "../errors.ts";
-import { DEFAULT_CHUNK_SIZE } from "./file_range.ts";
+import { DEFAULT_CHUNK_SIZE, hashWholeFile, type WholeFile } from "./file_range.ts";
 import {
+  FILE_FIELDS,
   hashJobsHere,
+  type JobResult,
   type PoolJob,
   readBuffers,
+  unpackResult,
   type WorkerReply,
   type WorkerRequest,
 } from "./worker_protocol.ts";
@@ -97,14 +100,84 @@ export class WorkerPoolEngine implements HashEngine {
       // Nothing else runs on this thread, so a second core can always take the reads.
       const overlap = defaultWorkerCount() > 1;
       const buffers = readBuffers(chunkSize, newHash);
-      return hashJobsHere(jobs, newHash, buffers, () => overlap, options.onBytes);
+      return await hashJobsHere(
+        jobs,
+        newHash,
+        buffers,
+        () => overlap,
+        options.onBytes,
+      ) as Uint8Array[];
     }
     const count = Math.min(this.workers, poolJobs.length);
-    const digests = await runPool(poolJobs, algorithm, chunkSize, count, t, options);
+    const source = sizedSource(poolJobs, t.batchBytes, t.batchJobs);
+    const digests = await runPool(source, algorithm, chunkSize, count, t, options) as Uint8Array[];
     if (!parts) return digests;
     return parts.owners.map((range) =>
       range.length === 1 ? digests[range[0]] : newHash.tree!.combine(range.map((i) => digests[i]))
     );
+  }
+
+  /**
+   * Hashes whole files found by a walk, opening each once (size and identity
+   * from the handle). The walk is pulled lazily a batch at a time, so hashing
+   * starts before it ends. A file larger than one batch, or met when its batch
+   * already hashed a batch's worth, is only sized at first, then hashed with
+   * the large jobs (largest first, BLAKE3 split), opened again and checked to
+   * be the same file. Fewer files than the in-thread limit are opened here.
+   */
+  async hashFiles(
+    paths: Iterable<string>,
+    algorithm: HashAlgorithm,
+    options: EngineOptions = {},
+  ): Promise<FileDigest[]> {
+    const t = this.#tuning;
+    const chunkSize = options.chunkSize || DEFAULT_CHUNK_SIZE;
+    const it = paths[Symbol.iterator]();
+    const head: string[] = [];
+    while (head.length < t.inThreadJobs) {
+      const r = it.next();
+      if (r.done) break;
+      head.push(r.value);
+    }
+    let k = 0;
+    const all: Iterator<string> = {
+      next: () => k < head.length ? { done: false, value: head[k++] } : it.next(),
+    };
+    let found: WholeFile[];
+    let opened: string[];
+    if (this.workers === 1 || head.length < t.inThreadJobs) {
+      // Few files (or one thread): hashed here up to the in-thread byte limit, the rest sized for hashAll.
+      let budget = this.workers === 1 ? Infinity : t.inThreadBytes;
+      const newHash = await hasherFactory(algorithm);
+      const buffers = readBuffers(chunkSize, newHash);
+      const overlap = () => defaultWorkerCount() > 1;
+      const { onBytes, onSize } = options;
+      found = [];
+      opened = [];
+      for (let r = all.next(); !r.done; r = all.next()) {
+        const f = await hashWholeFile(r.value, budget, newHash, buffers, overlap, onBytes, onSize);
+        if (f.digest) budget -= f.size;
+        found.push(f);
+        opened.push(r.value);
+      }
+    } else {
+      const source = wholeFileSource(all, t.batchBytes, t.batchJobs);
+      found = await runPool(source, algorithm, chunkSize, this.workers, t, options) as WholeFile[];
+      opened = source.jobs.map((j) => j.path);
+    }
+    const later = found.flatMap((f, i) => f.digest ? [] : [i]);
+    for (const i of later) options.onSize?.(found[i].size);
+    const digests = later.length === 0 ? [] : await this.hashAll(
+      later.map((i) => {
+        const { size, identity } = found[i];
+        return { path: opened[i], start: 0, end: size, fileSize: size, identity };
+      }),
+      algorithm,
+      options,
+    );
+    const out: FileDigest[] = found.map((f) => ({ digest: f.digest!, size: f.size }));
+    later.forEach((i, k) => out[i] = { digest: digests[k], size: found[i].size });
+    return out;
   }
 }
 
@@ -122,10 +195,10 @@ function splitTrees(
     if (job.end - job.start <= part) return [jobs.push(job) - 1];
     const indices: number[] = [];
     for (let start = job.start; start < job.end; start += part) {
-      const { path, fileSize } = job;
+      const { path, fileSize, identity } = job;
       const end = Math.min(start + part, job.end);
       const subtreeChunk = (start - job.start) / 1024;
-      indices.push(jobs.push({ path, start, end, fileSize, subtreeChunk }) - 1);
+      indices.push(jobs.push({ path, start, end, fileSize, identity, subtreeChunk }) - 1);
     }
     return indices;
   });
@@ -138,6 +211,66 @@ interface PoolWorker {
   readonly inFlight: number[][];
 }
 
+/** Where the pool takes its batches from. */
+interface JobSource {
+  /** Every job taken so far (indices of batches point here). */
+  readonly jobs: readonly PoolJob[];
+  /** The next job (its range empty when its size is unknown), `undefined` when none is left. */
+  peek(): PoolJob | undefined;
+  /** The next batch (job indices); empty when none is left. */
+  take(): number[];
+}
+
+/** Sized jobs, largest first, in batches of up to `batchJobs` jobs or `batchBytes` bytes. */
+function sizedSource(jobs: readonly PoolJob[], batchBytes: number, batchJobs: number): JobSource {
+  const order = jobs.map((_, i) => i).sort((a, b) =>
+    jobBytes(jobs[b]) - jobBytes(jobs[a]) || a - b
+  );
+  let next = 0;
+  return {
+    jobs,
+    peek: () => next < order.length ? jobs[order[next]] : undefined,
+    take: () => {
+      const batch: number[] = [];
+      let bytes = 0;
+      while (next < order.length && batch.length < batchJobs) {
+        const n = jobBytes(jobs[order[next]]);
+        if (batch.length > 0 && bytes + n > batchBytes) break;
+        batch.push(order[next++]);
+        bytes += n;
+      }
+      return batch;
+    },
+  };
+}
+
+/**
+ * Whole files of unknown size, pulled from `paths` (a lazy walk) a batch at a
+ * time, so hashing starts before the walk ends.
+ */
+function wholeFileSource(paths: Iterator<string>, limit: number, batchJobs: number): JobSource {
+  const jobs: PoolJob[] = [];
+  let pending: PoolJob | undefined;
+  const peek = (): PoolJob | undefined => {
+    if (pending) return pending;
+    const r = paths.next();
+    if (!r.done) pending = { path: r.value, start: 0, end: 0, fileSize: -1, wholeLimit: limit };
+    return pending;
+  };
+  return {
+    jobs,
+    peek,
+    take: () => {
+      const batch: number[] = [];
+      while (batch.length < batchJobs && peek()) {
+        batch.push(jobs.push(pending!) - 1);
+        pending = undefined;
+      }
+      return batch;
+    },
+  };
+}
+
 /** Yields to the event loop (a macrotask, unlike `await`), so worker replies get handled. */
 function eventLoopTurn(port: MessagePort, peer: MessagePort): Promise<void> {
   return new Promise((resolve) => {
@@ -147,37 +280,23 @@ function eventLoopTurn(port: MessagePort, peer: MessagePort): Promise<void> {
 }
 
 function runPool(
-  jobs: readonly PoolJob[],
+  source: JobSource,
   algorithm: HashAlgorithm,
   chunkSize: number,
   count: number,
-  { batchBytes, batchJobs }: { batchBytes: number; batchJobs: number },
+  { batchBytes }: { batchBytes: number },
   options: EngineOptions,
-): Promise<Uint8Array[]> {
-  const order = jobs.map((_, i) => i).sort((a, b) =>
-    jobBytes(jobs[b]) - jobBytes(jobs[a]) || a - b
-  );
-  const results: Uint8Array[] = new Array(jobs.length);
+): Promise<JobResult[]> {
+  const results: JobResult[] = [];
   const size = DIGEST_SIZE[algorithm];
   const idle = new Int32Array(new SharedArrayBuffer(4));
   // With only small jobs the calling thread takes batches too, in place of
   // one worker: it is idle anyway, and it starts at once (a worker takes
   // ~50 ms). Large jobs would keep it from answering the workers for too long.
-  const callerHelps = jobBytes(jobs[order[0]]) < batchBytes;
-  let next = 0;
-  let remaining = jobs.length;
-
-  const takeBatch = (): number[] => {
-    const batch: number[] = [];
-    let bytes = 0;
-    while (next < order.length && batch.length < batchJobs) {
-      const n = jobBytes(jobs[order[next]]);
-      if (batch.length > 0 && bytes + n > batchBytes) break;
-      batch.push(order[next++]);
-      bytes += n;
-    }
-    return batch;
-  };
+  const first = source.peek();
+  const callerHelps = first === undefined || jobBytes(first) < batchBytes;
+  /** Jobs taken and not yet done. */
+  let outstanding = 0;
 
   return new Promise((resolve, reject) => {
     const pool: PoolWorker[] = [];
@@ -189,10 +308,15 @@ function runPool(
       if (error === undefined) resolve(results);
       else reject(error);
     };
-    const complete = (batch: number[], digestAt: (k: number) => Uint8Array) => {
-      batch.forEach((job, k) => results[job] = digestAt(k));
-      remaining -= batch.length;
-      if (remaining === 0) finish();
+    const take = () => {
+      const batch = source.take();
+      outstanding += batch.length;
+      return batch;
+    };
+    const complete = (batch: number[], resultAt: (k: number) => JobResult) => {
+      batch.forEach((job, k) => results[job] = resultAt(k));
+      outstanding -= batch.length;
+      if (outstanding === 0 && !source.peek()) finish();
     };
     const updateIdle = () =>
       Atomics.store(idle, 0, pool.filter((p) => p.inFlight.length === 0).length);
@@ -200,18 +324,19 @@ function runPool(
     // a large job waits so that it goes to whichever worker frees up first,
     // except tree parts, which are alike: two deep, so a worker never waits.
     const fill = (p: PoolWorker) => {
-      while (next < order.length && p.inFlight.length < 3) {
-        const job = jobs[order[next]];
+      for (let job = source.peek(); job && p.inFlight.length < 3; job = source.peek()) {
         const deep = job.subtreeChunk === undefined ? 1 : 2;
         if (p.inFlight.length >= deep && jobBytes(job) >= batchBytes) break;
-        const batch = takeBatch();
+        const batch = take();
         p.inFlight.push(batch);
         const request: WorkerRequest = {
           algorithm,
           chunkSize,
+          batchBytes,
           jobs: batch.map((i) => {
-            const { path, start, end, fileSize, subtreeChunk } = jobs[i];
-            return { path, start, end, fileSize, subtreeChunk };
+            const { path, start, end, fileSize, identity, subtreeChunk, wholeLimit } =
+              source.jobs[i];
+            return { path, start, end, fileSize, identity, subtreeChunk, wholeLimit };
           }),
           idle,
         };
@@ -228,9 +353,15 @@ function runPool(
         );
         return;
       }
+      if (reply.kind === "done" && reply.files && options.onSize) {
+        for (let k = 0; k < reply.files.length; k += FILE_FIELDS) {
+          if (reply.files[k + 4]) options.onSize(reply.files[k]);
+        }
+      }
       if (reply.bytes > 0) options.onBytes?.(reply.bytes);
       if (reply.kind === "bytes") return;
-      complete(p.inFlight.shift()!, (k) => reply.digests.subarray(k * size, (k + 1) * size));
+      const { digests, files } = reply;
+      complete(p.inFlight.shift()!, (k) => unpackResult(digests, files, k, size));
       if (settled) return;
       fill(p);
       updateIdle();
@@ -240,16 +371,18 @@ function runPool(
       const buffers = readBuffers(chunkSize, newHash);
       const { port1, port2 } = new MessageChannel();
       try {
-        while (!settled && next < order.length) {
-          const batch = takeBatch();
-          const digests = await hashJobsHere(
-            batch.map((i) => jobs[i]),
+        while (!settled && source.peek()) {
+          const batch = take();
+          const found = await hashJobsHere(
+            batch.map((i) => source.jobs[i]),
             newHash,
             buffers,
             () => false,
             options.onBytes,
+            batchBytes,
+            options.onSize,
           );
-          complete(batch, (k) => digests[k]);
+          complete(batch, (k) => found[k]);
           await eventLoopTurn(port1, port2);
         }
       } finally {
@@ -272,5 +405,6 @@ function runPool(
     for (const p of pool) fill(p);
     updateIdle();
     if (callerHelps) helpHere().catch(finish);
+    if (!source.peek() && outstanding === 0) finish();
   });
 }
