@@ -246,11 +246,12 @@ export class HashingConfig {
     const name = modelName(modelPath);
     if (this.#method.kind === "files" && !options.filesToHash && engine.hashFiles) {
       // The walk is pulled as the engine needs files, and each file is opened once.
-      const entries: ModelEntry[] = [];
+      // Names only: the path strings live as long as the engine needs them.
+      const entries: Omit<ModelEntry, "path">[] = [];
       const paths = (function* () {
-        for (const entry of walkModelEntries(modelPath, walk)) {
-          entries.push(entry);
-          yield entry.path;
+        for (const { name, path, link } of walkModelEntries(modelPath, walk)) {
+          entries.push({ name, link });
+          yield path;
         }
       })();
       let bytesDone = 0;
@@ -268,7 +269,7 @@ export class HashingConfig {
       const items = entries.map((e, i): ManifestItem => ({
         path: e.name,
         algorithm,
-        digest: found[i].digest,
+        digest: found[i],
       }));
       return new Manifest(name, items, serialization);
     }

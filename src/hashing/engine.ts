@@ -7,7 +7,7 @@
 
 import { type HashAlgorithm, hasherFactory } from "./algorithms.ts";
 import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask, hashWholeFile } from "./file_range.ts";
-import type { EngineOptions, FileDigest, HashEngine, HashJob } from "./engine_types.ts";
+import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
 import { WorkerPoolEngine } from "./pool.ts";
 
 /** Hashes the jobs one after the other on the calling thread with one reused buffer. */
@@ -32,14 +32,15 @@ export class SerialEngine implements HashEngine {
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options: EngineOptions = {},
-  ): Promise<FileDigest[]> {
+  ): Promise<Uint8Array[]> {
     const newHash = await hasherFactory(algorithm);
     const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
-    const out: FileDigest[] = [];
+    const out: Uint8Array[] = [];
     for (const path of paths) {
       const f = await hashWholeFile(path, Infinity, newHash, [buffer, buffer], () => false);
+      options.onSize?.(f.size);
       options.onBytes?.(f.size);
-      out.push({ digest: f.digest!, size: f.size });
+      out.push(f.digest!);
     }
     return out;
   }

@@ -27,14 +27,6 @@ export interface EngineOptions {
   readonly onSize?: (bytes: number) => void;
 }
 
-/** A whole file's digest and its size when it was opened. */
-export interface FileDigest {
-  /** The digest. */
-  readonly digest: Uint8Array;
-  /** Size in bytes. */
-  readonly size: number;
-}
-
 /** Computes the digest of every job; `result[i]` belongs to `jobs[i]`. */
 export interface HashEngine {
   /** Hashes `jobs` with `algorithm`. */
@@ -45,12 +37,12 @@ export interface HashEngine {
   ): Promise<Uint8Array[]>;
   /**
    * Hashes whole files of unknown size, each opened once by path (size and
-   * checks on the handle); `result[i]` belongs to the `i`-th path. Optional:
+   * checks on the handle; sizes through `onSize`); `result[i]` belongs to the `i`-th path. Optional:
    * without it, callers stat each file and use {@linkcode hashAll}.
    */
   hashFiles?(
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
-  ): Promise<FileDigest[]>;
+  ): Promise<Uint8Array[]>;
 }

@@ -11,9 +11,14 @@
  */
 
 import { DIGEST_SIZE, type HashAlgorithm, hasherFactory } from "./algorithms.ts";
-import type { EngineOptions, FileDigest, HashEngine, HashJob } from "./engine_types.ts";
+import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
 import { ModelPathError } from "../errors.ts";
-import { DEFAULT_CHUNK_SIZE, hashWholeFile, type WholeFile } from "./file_range.ts";
+import {
+  DEFAULT_CHUNK_SIZE,
+  type FileIdentity,
+  hashWholeFile,
+  type WholeFile,
+} from "./file_range.ts";
 import {
   FILE_FIELDS,
   hashJobsHere,
@@ -110,7 +115,10 @@ export class WorkerPoolEngine implements HashEngine {
     }
     const count = Math.min(this.workers, poolJobs.length);
     const source = sizedSource(poolJobs, t.batchBytes, t.batchJobs);
-    const digests = await runPool(source, algorithm, chunkSize, count, t, options) as Uint8Array[];
+    const digests: Uint8Array[] = new Array(poolJobs.length);
+    await runPool(source, algorithm, chunkSize, count, t, options, (i, r) => {
+      digests[i] = r as Uint8Array;
+    });
     if (!parts) return digests;
     return parts.owners.map((range) =>
       range.length === 1 ? digests[range[0]] : newHash.tree!.combine(range.map((i) => digests[i]))
@@ -129,7 +137,7 @@ export class WorkerPoolEngine implements HashEngine {
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options: EngineOptions = {},
-  ): Promise<FileDigest[]> {
+  ): Promise<Uint8Array[]> {
     const t = this.#tuning;
     const chunkSize = options.chunkSize || DEFAULT_CHUNK_SIZE;
     const it = paths[Symbol.iterator]();
@@ -143,8 +151,13 @@ export class WorkerPoolEngine implements HashEngine {
     const all: Iterator<string> = {
       next: () => k < head.length ? { done: false, value: head[k++] } : it.next(),
     };
-    let found: WholeFile[];
-    let opened: string[];
+    const digests: Uint8Array[] = [];
+    /** Files only sized so far: index, path, size, identity. */
+    const later: { i: number; path: string; size: number; identity: FileIdentity }[] = [];
+    const keep = (i: number, path: string, f: WholeFile) => {
+      if (f.digest) digests[i] = f.digest;
+      else later.push({ i, path, size: f.size, identity: f.identity });
+    };
     if (this.workers === 1 || head.length < t.inThreadJobs) {
       // Few files (or one thread): hashed here up to the in-thread byte limit, the rest sized for hashAll.
       let budget = this.workers === 1 ? Infinity : t.inThreadBytes;
@@ -152,32 +165,34 @@ export class WorkerPoolEngine implements HashEngine {
       const buffers = readBuffers(chunkSize, newHash);
       const overlap = () => defaultWorkerCount() > 1;
       const { onBytes, onSize } = options;
-      found = [];
-      opened = [];
-      for (let r = all.next(); !r.done; r = all.next()) {
+      let i = 0;
+      for (let r = all.next(); !r.done; r = all.next(), i++) {
         const f = await hashWholeFile(r.value, budget, newHash, buffers, overlap, onBytes, onSize);
         if (f.digest) budget -= f.size;
-        found.push(f);
-        opened.push(r.value);
+        keep(i, r.value, f);
       }
     } else {
       const source = wholeFileSource(all, t.batchBytes, t.batchJobs);
-      found = await runPool(source, algorithm, chunkSize, this.workers, t, options) as WholeFile[];
-      opened = source.jobs.map((j) => j.path);
+      await runPool(source, algorithm, chunkSize, this.workers, t, options, (i, r) => {
+        keep(i, source.paths[i]!, r as WholeFile);
+        source.paths[i] = undefined;
+      });
     }
-    const later = found.flatMap((f, i) => f.digest ? [] : [i]);
-    for (const i of later) options.onSize?.(found[i].size);
-    const digests = later.length === 0 ? [] : await this.hashAll(
-      later.map((i) => {
-        const { size, identity } = found[i];
-        return { path: opened[i], start: 0, end: size, fileSize: size, identity };
-      }),
+    if (later.length === 0) return digests;
+    for (const f of later) options.onSize?.(f.size);
+    const rest = await this.hashAll(
+      later.map(({ path, size, identity }) => ({
+        path,
+        start: 0,
+        end: size,
+        fileSize: size,
+        identity,
+      })),
       algorithm,
       options,
     );
-    const out: FileDigest[] = found.map((f) => ({ digest: f.digest!, size: f.size }));
-    later.forEach((i, k) => out[i] = { digest: digests[k], size: found[i].size });
-    return out;
+    later.forEach(({ i }, k) => digests[i] = rest[k]);
+    return digests;
   }
 }
 
@@ -213,8 +228,8 @@ interface PoolWorker {
 
 /** Where the pool takes its batches from. */
 interface JobSource {
-  /** Every job taken so far (indices of batches point here). */
-  readonly jobs: readonly PoolJob[];
+  /** Job `i` (batches hold indices). */
+  job(i: number): PoolJob;
   /** The next job (its range empty when its size is unknown), `undefined` when none is left. */
   peek(): PoolJob | undefined;
   /** The next batch (job indices); empty when none is left. */
@@ -228,7 +243,7 @@ function sizedSource(jobs: readonly PoolJob[], batchBytes: number, batchJobs: nu
   );
   let next = 0;
   return {
-    jobs,
+    job: (i) => jobs[i],
     peek: () => next < order.length ? jobs[order[next]] : undefined,
     take: () => {
       const batch: number[] = [];
@@ -248,22 +263,35 @@ function sizedSource(jobs: readonly PoolJob[], batchBytes: number, batchJobs: nu
  * Whole files of unknown size, pulled from `paths` (a lazy walk) a batch at a
  * time, so hashing starts before the walk ends.
  */
-function wholeFileSource(paths: Iterator<string>, limit: number, batchJobs: number): JobSource {
-  const jobs: PoolJob[] = [];
+function wholeFileSource(
+  paths: Iterator<string>,
+  limit: number,
+  batchJobs: number,
+): JobSource & { paths: (string | undefined)[] } {
+  // Only the paths are kept (dropped once hashed): a 100,000-file model notices every object per file.
+  const taken: (string | undefined)[] = [];
+  const job = (path: string): PoolJob => ({
+    path,
+    start: 0,
+    end: 0,
+    fileSize: -1,
+    wholeLimit: limit,
+  });
   let pending: PoolJob | undefined;
   const peek = (): PoolJob | undefined => {
     if (pending) return pending;
     const r = paths.next();
-    if (!r.done) pending = { path: r.value, start: 0, end: 0, fileSize: -1, wholeLimit: limit };
+    if (!r.done) pending = job(r.value);
     return pending;
   };
   return {
-    jobs,
+    paths: taken,
+    job: (i) => job(taken[i]!),
     peek,
     take: () => {
       const batch: number[] = [];
       while (batch.length < batchJobs && peek()) {
-        batch.push(jobs.push(pending!) - 1);
+        batch.push(taken.push(pending!.path) - 1);
         pending = undefined;
       }
       return batch;
@@ -286,8 +314,8 @@ function runPool(
   count: number,
   { batchBytes }: { batchBytes: number },
   options: EngineOptions,
-): Promise<JobResult[]> {
-  const results: JobResult[] = [];
+  onResult: (job: number, result: JobResult) => void,
+): Promise<void> {
   const size = DIGEST_SIZE[algorithm];
   const idle = new Int32Array(new SharedArrayBuffer(4));
   // With only small jobs the calling thread takes batches too, in place of
@@ -305,7 +333,7 @@ function runPool(
       if (settled) return;
       settled = true;
       for (const p of pool) p.worker.terminate();
-      if (error === undefined) resolve(results);
+      if (error === undefined) resolve();
       else reject(error);
     };
     const take = () => {
@@ -314,7 +342,7 @@ function runPool(
       return batch;
     };
     const complete = (batch: number[], resultAt: (k: number) => JobResult) => {
-      batch.forEach((job, k) => results[job] = resultAt(k));
+      batch.forEach((job, k) => onResult(job, resultAt(k)));
       outstanding -= batch.length;
       if (outstanding === 0 && !source.peek()) finish();
     };
@@ -334,8 +362,9 @@ function runPool(
           chunkSize,
           batchBytes,
           jobs: batch.map((i) => {
-            const { path, start, end, fileSize, identity, subtreeChunk, wholeLimit } =
-              source.jobs[i];
+            const { path, start, end, fileSize, identity, subtreeChunk, wholeLimit } = source.job(
+              i,
+            );
             return { path, start, end, fileSize, identity, subtreeChunk, wholeLimit };
           }),
           idle,
@@ -374,7 +403,7 @@ function runPool(
         while (!settled && source.peek()) {
           const batch = take();
           const found = await hashJobsHere(
-            batch.map((i) => source.jobs[i]),
+            batch.map((i) => source.job(i)),
             newHash,
             buffers,
             () => false,

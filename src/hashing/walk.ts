@@ -213,9 +213,12 @@ export function* walkModelEntries(
  *
  * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
  */
-export function assertEntriesUnchanged(modelPath: string, entries: readonly ModelEntry[]): void {
+export function assertEntriesUnchanged(
+  modelPath: string,
+  entries: readonly Omit<ModelEntry, "path">[],
+): void {
   const root = normalizeUserPath(modelPath);
-  const byDir = new Map<string, ModelEntry[]>();
+  const byDir = new Map<string, Omit<ModelEntry, "path">[]>();
   for (const e of entries) {
     const slash = e.name.lastIndexOf("/");
     const dir = e.name === "." ? undefined : slash > 0 ? e.name.slice(0, slash) : ".";
@@ -254,17 +257,18 @@ export function assertEntriesUnchanged(modelPath: string, entries: readonly Mode
     }
     for (const f of files) {
       const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
+      const path = joinModelPath(root, f.name);
       if (!entry) {
         throw new ModelPathError(
-          f.path,
-          `File '${f.path}' disappeared while the model was being hashed.`,
+          path,
+          `File '${path}' disappeared while the model was being hashed.`,
         );
       }
       // A regular file must not have become a symlink (nor the reverse).
       if (f.link ? !entry.isSymlink : !entry.isFile) {
         throw new ModelPathError(
-          f.path,
-          `File '${f.path}' changed or was replaced while the model was being hashed.`,
+          path,
+          `File '${path}' changed or was replaced while the model was being hashed.`,
         );
       }
     }

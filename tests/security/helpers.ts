@@ -11,7 +11,7 @@ import * as nodePath from "node:path";
 import { ModelSigningError } from "../../src/errors.ts";
 import type { HashAlgorithm } from "../../src/hashing/algorithms.ts";
 import { SerialEngine } from "../../src/hashing/engine.ts";
-import type { EngineOptions, FileDigest, HashJob } from "../../src/hashing/engine_types.ts";
+import type { EngineOptions, HashJob } from "../../src/hashing/engine_types.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { publicKeyHint, signEcdsa } from "../../src/crypto/ec_keys.ts";
 import { keyBundle, serializeBundle } from "../../src/format/bundle.ts";
@@ -108,7 +108,7 @@ export class RecordingEngine extends SerialEngine {
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
-  ): Promise<FileDigest[]> {
+  ): Promise<Uint8Array[]> {
     const all = [...paths];
     this.paths.push(...all);
     this.beforeHash?.();
