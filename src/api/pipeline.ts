@@ -86,6 +86,14 @@ const byCodePoint = (a: string, b: string) => {
  * @throws {ManifestMismatchError} listing extra, missing and changed names.
  */
 export function compareManifests(expected: ExpectedManifest, actual: Manifest): void {
+  // The common case, a match, in one pass without a second map of 100,000 entries.
+  let matched = 0;
+  for (const item of actual.items) {
+    const e = expected.items.get(itemName(item));
+    if (!e || e.algorithm !== item.algorithm || e.digest !== toHex(item.digest)) break;
+    matched++;
+  }
+  if (matched === actual.items.length && matched === expected.items.size) return;
   const local = new Map(
     actual.items.map((i) => [itemName(i), { algorithm: i.algorithm, digest: toHex(i.digest) }]),
   );
@@ -119,6 +127,20 @@ export function compareManifests(expected: ExpectedManifest, actual: Manifest): 
 }
 
 /**
+ * Reads and verifies the signature and parses its statement. A function of its
+ * own so that the bundle and payload (~40 MB for 100,000 files) can be freed
+ * before the model is hashed.
+ */
+async function verifiedStatement(
+  signaturePath: string,
+  verifier: BundleVerifier,
+): Promise<ExpectedManifest> {
+  const bundle = readSignatureFile(signaturePath);
+  const { payloadType, payload } = await verifier.verify(bundle);
+  return parseStatement(payloadType, payload);
+}
+
+/**
  * Verifies the model at `modelPath` against the signature at `signaturePath`
  * with `verifier`. Nothing from the bundle is trusted before the verifier
  * accepted it; resource names that could leave the model are refused before
@@ -133,9 +155,7 @@ export async function verifyModel(
   verifier: BundleVerifier,
   options: VerifyModelOptions = {},
 ): Promise<ExpectedManifest> {
-  const bundle = readSignatureFile(signaturePath);
-  const { payloadType, payload } = await verifier.verify(bundle);
-  const expected = parseStatement(payloadType, payload);
+  const expected = await verifiedStatement(signaturePath, verifier);
   const hashing = verificationHashing(expected, options.hashing ?? new HashingConfig());
   const filesToHash = options.ignoreUnsignedFiles
     ? new Set([...expected.items.values()].map((i) => i.path))
