@@ -12,7 +12,15 @@ import type { HashEngine, HashJob } from "../hashing/engine_types.ts";
 import { DEFAULT_CHUNK_SIZE } from "../hashing/file_range.ts";
 import { GIT_IGNORE_ENTRIES, IgnoreSet, modelRelativeIgnorePaths } from "../hashing/ignore.ts";
 import { modelName } from "../hashing/paths.ts";
-import { assertUnchanged, type ModelFile, statNamedFiles, walkModel } from "../hashing/walk.ts";
+import {
+  assertEntriesUnchanged,
+  assertUnchanged,
+  type ModelEntry,
+  type ModelFile,
+  statNamedFiles,
+  walkModel,
+  walkModelEntries,
+} from "../hashing/walk.ts";
 import {
   Manifest,
   type ManifestItem,
@@ -251,23 +259,61 @@ export class HashingConfig {
   async #hash(modelPath: string, options: HashOptions, span: SpanScope): Promise<Manifest> {
     const ignore = this.#ignoreSet(modelPath);
     const walk = { ignore, allowSymlinks: this.#allowSymlinks, onWarning: this.#onWarning };
-    const files = await inSpan("walk", { "model.name": modelName(modelPath) }, (walkSpan) => {
+    const serialization = this.#serialization(ignore);
+    const algorithm = resourceAlgorithm(serialization);
+    const onProgress = options.onProgress ?? this.#onProgress;
+    const engine = this.#engine ?? createEngine({ workers: this.#maxWorkers });
+    const engineOptions = { chunkSize: this.#chunkSize };
+    const name = modelName(modelPath);
+    if (this.#method.kind === "files" && !options.filesToHash && engine.hashFiles) {
+      // The walk is pulled as the engine needs files, and each file is opened once.
+      // Names only: the path strings live as long as the engine needs them.
+      const entries: Omit<ModelEntry, "path">[] = [];
+      const paths = (function* () {
+        for (const { name, path, link } of walkModelEntries(modelPath, walk)) {
+          entries.push({ name, link });
+          yield path;
+        }
+      })();
+      let bytesDone = 0;
+      let bytesKnown = 0;
+      // Sizes become known as files are opened: until the end, the total is what is known.
+      const report = () =>
+        onProgress?.({ bytesDone, bytesTotal: Math.max(bytesKnown, bytesDone + 1) });
+      const hashFiles = engine.hashFiles.bind(engine);
+      // The walk is pulled by the engine, so in this path the span covers walk and hashing.
+      const found = await inSpan("walk", { "model.name": name }, async (walkSpan) => {
+        const digests = await hashFiles(paths, this.#method.algorithm, {
+          ...engineOptions,
+          onSize: (n) => void (bytesKnown += n),
+          onBytes: (n) => (bytesDone += n, onProgress && report()),
+        });
+        walkSpan.set({ "hashing.files": entries.length });
+        return digests;
+      });
+      span.set({ "hashing.files": entries.length, "hashing.bytes": bytesDone });
+      onProgress?.({ bytesDone, bytesTotal: bytesDone });
+      assertEntriesUnchanged(modelPath, entries);
+      const items = entries.map((e, i): ManifestItem => ({
+        path: e.name,
+        algorithm,
+        digest: found[i],
+      }));
+      return new Manifest(name, items, serialization);
+    }
+    const files = await inSpan("walk", { "model.name": name }, (walkSpan) => {
       const found = options.filesToHash
         ? statNamedFiles(modelPath, options.filesToHash, walk)
         : walkModel(modelPath, walk);
       walkSpan.set({ "hashing.files": found.length });
       return found;
     });
-    const serialization = this.#serialization(ignore);
-    const algorithm = resourceAlgorithm(serialization);
     const jobs = this.#jobs(files);
     const bytesTotal = jobs.reduce((n, j) => n + (j.end - j.start), 0);
     span.set({ "hashing.files": files.length, "hashing.bytes": bytesTotal });
     let bytesDone = 0;
-    const onProgress = options.onProgress ?? this.#onProgress;
-    const engine = this.#engine ?? createEngine({ workers: this.#maxWorkers });
     const digests = await engine.hashAll(jobs, this.#method.algorithm, {
-      chunkSize: this.#chunkSize,
+      ...engineOptions,
       onBytes: onProgress && ((n) => onProgress({ bytesDone: bytesDone += n, bytesTotal })),
     });
     assertUnchanged(modelPath, files);
@@ -277,7 +323,7 @@ export class HashingConfig {
       algorithm,
       digest: digests[i],
     }));
-    return new Manifest(modelName(modelPath), items, serialization);
+    return new Manifest(name, items, serialization);
   }
 
   #jobs(files: ModelFile[]): (HashJob & { name: string })[] {

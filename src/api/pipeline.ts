@@ -124,6 +124,14 @@ function firstNames(names: readonly string[]): string {
  * @throws {ManifestMismatchError} listing extra, missing and changed names.
  */
 export function compareManifests(expected: ExpectedManifest, actual: Manifest): void {
+  // The common case, a match, in one pass without a second map of 100,000 entries.
+  let matched = 0;
+  for (const item of actual.items) {
+    const e = expected.items.get(itemName(item));
+    if (!e || e.algorithm !== item.algorithm || e.digest !== toHex(item.digest)) break;
+    matched++;
+  }
+  if (matched === actual.items.length && matched === expected.items.size) return;
   const local = new Map(
     actual.items.map((i) => [itemName(i), { algorithm: i.algorithm, digest: toHex(i.digest) }]),
   );

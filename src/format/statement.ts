@@ -13,8 +13,13 @@ import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/
 import { fromHex, toHex } from "../util/encoding.ts";
 import { couldLeaveModel, normalizeRelative } from "../hashing/paths.ts";
 import { isJsonObject } from "../util/json.ts";
-import { type Manifest, resourceAlgorithm, type Serialization } from "../manifest/manifest.ts";
-import { Double, encodeProtoJson, type ProtoJsonValue } from "./proto_json.ts";
+import {
+  itemName,
+  type Manifest,
+  resourceAlgorithm,
+  type Serialization,
+} from "../manifest/manifest.ts";
+import { Double, encodeProtoJson, LazyArray, type ProtoJsonValue } from "./proto_json.ts";
 import { findDuplicateKey } from "./strict_json.ts";
 
 /** in-toto statement type. */
@@ -47,11 +52,14 @@ export function buildStatement(manifest: Manifest): Uint8Array {
     predicateType: PREDICATE_TYPE,
     predicate: {
       serialization: serializationJson(manifest.serialization),
-      resources: manifest.resourceDescriptors().map((r) => ({
-        algorithm: r.algorithm,
-        digest: r.digest,
-        name: r.name,
-      })),
+      // Made one at a time as they are written; digests stay bytes until here.
+      resources: new LazyArray(
+        (function* () {
+          for (const item of manifest.items) {
+            yield { algorithm: item.algorithm, digest: toHex(item.digest), name: itemName(item) };
+          }
+        })(),
+      ),
     },
   };
   return encodeProtoJson(statement);

@@ -7,6 +7,7 @@
 
 import { createHash as nodeCreateHash } from "node:crypto";
 import { ConfigError } from "../errors.ts";
+import type { IncrementalHash } from "./incremental_hash.ts";
 
 /** Content hash names as recorded in `hash_type`. */
 export type HashAlgorithm = "sha256" | "blake2b" | "blake3";
@@ -37,12 +38,19 @@ export function parseHashAlgorithm(name: string): HashAlgorithm {
   );
 }
 
-/** An incremental hash: feed bytes, then take the digest once. */
-export interface IncrementalHash {
-  /** Adds bytes. The caller may reuse `data` as soon as this returns. */
-  update(data: Uint8Array): void;
-  /** Returns the digest; the hash must not be used afterwards. */
-  digest(): Uint8Array;
+export type { IncrementalHash } from "./incremental_hash.ts";
+
+/** BLAKE3's tree, for hashing one message in parts on several threads. */
+export interface TreeHash {
+  /**
+   * A hash of the part of a message that starts at chunk `firstChunk` (1024
+   * bytes each); its `digest()` is the part's chaining value. A part is a
+   * power of two of whole chunks starting at a multiple of it, or the rest of
+   * the message after such parts.
+   */
+  subtree(firstChunk: number): IncrementalHash;
+  /** The message's digest from the chaining values of its parts, in order (≥ 2 of them). */
+  combine(chainingValues: readonly Uint8Array[]): Uint8Array;
 }
 
 /**
@@ -50,7 +58,17 @@ export interface IncrementalHash {
  * one factory must be used one after the other, never interleaved (BLAKE3
  * reuses a single WebAssembly instance).
  */
-export type HasherFactory = () => IncrementalHash;
+export interface HasherFactory {
+  /** A fresh hash. */
+  (): IncrementalHash;
+  /**
+   * Two read buffers that this factory's hashes consume without a copy (BLAKE3:
+   * inside its WebAssembly memory), when it has them.
+   */
+  readonly readBuffers?: (size: number) => [Uint8Array, Uint8Array];
+  /** The tree of a tree hash (BLAKE3). */
+  readonly tree?: TreeHash;
+}
 
 function nodeHasher(name: string): HasherFactory {
   return () => {
@@ -66,8 +84,8 @@ function nodeHasher(name: string): HasherFactory {
  * Returns a factory of incremental hashes for `algorithm`.
  *
  * SHA-256 and BLAKE2b-512 come from `node:crypto` (native, SHA-NI); BLAKE3
- * from WebAssembly (`hash-wasm`), whose module must be loaded asynchronously
- * once, hence the promise.
+ * from our WebAssembly SIMD kernels (`blake3.ts`), compiled asynchronously
+ * once per thread, hence the promise.
  */
 export async function hasherFactory(algorithm: HashAlgorithm): Promise<HasherFactory> {
   switch (algorithm) {
@@ -76,19 +94,17 @@ export async function hasherFactory(algorithm: HashAlgorithm): Promise<HasherFac
     case "blake2b":
       return nodeHasher("blake2b512");
     case "blake3": {
-      // One WASM instance per factory, re-initialised per digest: creating an
-      // instance per file would dominate on many small files.
-      // Loaded only when used: the module is large, and every process and
-      // hashing worker would otherwise pay for it at start-up.
-      const { createBLAKE3 } = await import("../deps/hash_wasm.ts");
-      const wasm = await createBLAKE3();
-      return () => {
-        wasm.init();
-        return {
-          update: (data) => void wasm.update(data),
-          digest: () => wasm.digest("binary"),
-        };
-      };
+      // Loaded only when used, so that other algorithms never compile it. One
+      // instance per factory: creating one per file would dominate on many small files.
+      const { Blake3 } = await import("./blake3.ts");
+      const b3 = await Blake3.create();
+      return Object.assign(() => b3.newHash(), {
+        readBuffers: (size: number) => b3.readBuffers(size),
+        tree: {
+          subtree: (firstChunk: number) => b3.newSubtree(firstChunk),
+          combine: (cvs: readonly Uint8Array[]) => b3.combine(cvs),
+        },
+      });
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import { type HashAlgorithm, hasherFactory } from "./algorithms.ts";
-import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask } from "./file_range.ts";
+import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask, hashWholeFile } from "./file_range.ts";
 import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
 import { WorkerPoolEngine } from "./pool.ts";
 
@@ -25,6 +25,24 @@ export class SerialEngine implements HashEngine {
       options.onBytes?.(job.end - job.start);
       return digest;
     });
+  }
+
+  /** Opens and hashes each file in order on this thread. */
+  async hashFiles(
+    paths: Iterable<string>,
+    algorithm: HashAlgorithm,
+    options: EngineOptions = {},
+  ): Promise<Uint8Array[]> {
+    const newHash = await hasherFactory(algorithm);
+    const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
+    const out: Uint8Array[] = [];
+    for (const path of paths) {
+      const f = await hashWholeFile(path, Infinity, newHash, [buffer, buffer], () => false);
+      options.onSize?.(f.size);
+      options.onBytes?.(f.size);
+      out.push(f.digest!);
+    }
+    return out;
   }
 }
 

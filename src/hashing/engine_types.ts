@@ -20,6 +20,11 @@ export interface EngineOptions {
   readonly chunkSize?: number;
   /** Called as bytes are hashed, with the count since the last call. */
   readonly onBytes?: (bytes: number) => void;
+  /**
+   * {@linkcode HashEngine.hashFiles} only: called with each file's size once
+   * it is known (before its bytes are reported, or with them).
+   */
+  readonly onSize?: (bytes: number) => void;
 }
 
 /** Computes the digest of every job; `result[i]` belongs to `jobs[i]`. */
@@ -27,6 +32,16 @@ export interface HashEngine {
   /** Hashes `jobs` with `algorithm`. */
   hashAll(
     jobs: readonly HashJob[],
+    algorithm: HashAlgorithm,
+    options?: EngineOptions,
+  ): Promise<Uint8Array[]>;
+  /**
+   * Hashes whole files of unknown size, each opened once by path (size and
+   * checks on the handle; sizes through `onSize`); `result[i]` belongs to the `i`-th path. Optional:
+   * without it, callers stat each file and use {@linkcode hashAll}.
+   */
+  hashFiles?(
+    paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
   ): Promise<Uint8Array[]>;

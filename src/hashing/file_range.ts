@@ -31,6 +31,25 @@ export interface RangeTask {
   readonly start: number;
   /** Last byte, exclusive. */
   readonly end: number;
+  /** When set, the opened file must be this one (it was seen before, e.g. by an earlier open). */
+  readonly identity?: FileIdentity;
+}
+
+/** Device, inode and modification time of a file: what recognises it when it is opened again. */
+export interface FileIdentity {
+  /** Device. */
+  readonly dev: number;
+  /** Inode. */
+  readonly ino: number;
+  /** Modification time, milliseconds. */
+  readonly mtimeMs: number;
+}
+
+// Deno's own stat calls: node:fs `Stats` objects cost ~6× more, which a
+// 100,000-file model notices.
+/** The identity of a file from its stat. */
+export function identityOf(stat: Deno.FileInfo): FileIdentity {
+  return { dev: stat.dev, ino: stat.ino ?? 0, mtimeMs: stat.mtime?.getTime() ?? 0 };
 }
 
 /**
@@ -92,8 +111,11 @@ interface OpenRange {
   readonly before: Deno.FileInfo;
 }
 
-/** Opens `task.path` and checks that it is still a regular file of `expectedSize` bytes. */
-function openChecked(task: RangeTask, expectedSize: number): OpenRange {
+/**
+ * Opens `task.path` and checks that it is a regular file, of `expectedSize`
+ * bytes when given, and the file `task.identity` names when given.
+ */
+function openChecked(task: RangeTask, expectedSize: number | undefined): OpenRange {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(task.path);
@@ -111,10 +133,18 @@ function openChecked(task: RangeTask, expectedSize: number): OpenRange {
         `File '${task.path}' was replaced by something that is not a regular file while the model was being hashed.`,
       );
     }
-    if (before.size !== expectedSize) {
+    if (expectedSize !== undefined && before.size !== expectedSize) {
       throw new ModelPathError(
         task.path,
         `File '${task.path}' changed while it was being hashed (size ${expectedSize} became ${before.size}).`,
+      );
+    }
+    const was = task.identity;
+    const now = was && identityOf(before);
+    if (was && (now!.dev !== was.dev || now!.ino !== was.ino || now!.mtimeMs !== was.mtimeMs)) {
+      throw new ModelPathError(
+        task.path,
+        `File '${task.path}' changed or was replaced while the model was being hashed.`,
       );
     }
     return { file, before };
@@ -144,6 +174,27 @@ function assertSameAfter({ file, before }: OpenRange, path: string): void {
   }
 }
 
+/** Hashes `[start, end)` of an opened file and re-checks it; yields as {@linkcode rangeSteps} does. */
+function* openRangeSteps(
+  open: OpenRange,
+  path: string,
+  start: number,
+  end: number,
+  newHash: HasherFactory,
+  buffers: readonly Uint8Array[],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+): Generator<Promise<number | null>, Uint8Array, number | null> {
+  let digest: Uint8Array;
+  try {
+    digest = yield* rangeSteps(open.file, path, start, end, newHash, buffers, overlap, onBytes);
+  } catch (e) {
+    throw readError(e, path);
+  }
+  assertSameAfter(open, path);
+  return digest;
+}
+
 /** Open, check, hash and re-check one task; yields pending reads as {@linkcode rangeSteps} does. */
 function* checkedRangeSteps(
   task: RangeTask,
@@ -155,27 +206,82 @@ function* checkedRangeSteps(
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
   const open = openChecked(task, expectedSize);
   try {
-    let digest: Uint8Array;
-    try {
-      const { file } = open;
-      digest = yield* rangeSteps(
-        file,
-        task.path,
-        task.start,
-        task.end,
-        newHash,
-        buffers,
-        overlap,
-        onBytes,
-      );
-    } catch (e) {
-      throw readError(e, task.path);
-    }
-    assertSameAfter(open, task.path);
-    return digest;
+    const { start, end } = task;
+    return yield* openRangeSteps(open, task.path, start, end, newHash, buffers, overlap, onBytes);
   } finally {
     open.file.close();
   }
+}
+
+/** What {@linkcode hashWholeFile} found. */
+export interface WholeFile {
+  /** The digest; absent when the file was larger than the limit (then it was only opened). */
+  readonly digest?: Uint8Array;
+  /** Size when opened. */
+  readonly size: number;
+  /** Identity when opened (to open it again as the same file). */
+  readonly identity: FileIdentity;
+}
+
+function* wholeFileSteps(
+  path: string,
+  limit: number,
+  newHash: HasherFactory,
+  buffers: readonly Uint8Array[],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+  onSize?: (bytes: number) => void,
+): Generator<Promise<number | null>, WholeFile, number | null> {
+  const open = openChecked({ path, start: 0, end: 0 }, undefined);
+  try {
+    const { size } = open.before;
+    const identity = identityOf(open.before);
+    if (size > limit) return { size, identity };
+    onSize?.(size);
+    const digest = yield* openRangeSteps(open, path, 0, size, newHash, buffers, overlap, onBytes);
+    return { digest, size, identity };
+  } finally {
+    open.file.close();
+  }
+}
+
+/** Runs steps to the end, awaiting the reads they yield; a failed read is thrown back into them. */
+async function drive<T>(steps: Generator<Promise<number | null>, T, number | null>): Promise<T> {
+  let step = steps.next();
+  while (!step.done) {
+    let got: number | null;
+    try {
+      got = await step.value;
+    } catch (e) {
+      // A failed read goes back into the steps, which wrap it and close the file.
+      step = steps.throw(e);
+      continue;
+    }
+    step = steps.next(got);
+  }
+  return step.value;
+}
+
+/**
+ * Hashes a whole file of unknown size with one path operation: opens `path`,
+ * takes size and identity from the handle, hashes it when it is at most
+ * `limit` bytes (else only reports them), and checks that size and
+ * modification time did not change meanwhile. Reads overlap as in
+ * {@linkcode hashRangeTaskOverlapped}.
+ *
+ * @param onSize Receives the size of a file about to be hashed.
+ * @throws {ModelPathError} when the file disappeared, is not a regular file, cannot be read, or changed.
+ */
+export function hashWholeFile(
+  path: string,
+  limit: number,
+  newHash: HasherFactory,
+  buffers: readonly [Uint8Array, Uint8Array],
+  overlap: () => boolean,
+  onBytes?: (bytes: number) => void,
+  onSize?: (bytes: number) => void,
+): Promise<WholeFile> {
+  return drive(wholeFileSteps(path, limit, newHash, buffers, overlap, onBytes, onSize));
 }
 
 /**
@@ -203,7 +309,7 @@ export function hashRangeTask(
  * @param onBytes Receives the length of each hashed read.
  * @throws {ModelPathError} when the file disappeared, cannot be opened or read, or changed.
  */
-export async function hashRangeTaskOverlapped(
+export function hashRangeTaskOverlapped(
   task: RangeTask,
   expectedSize: number,
   newHash: HasherFactory,
@@ -211,18 +317,5 @@ export async function hashRangeTaskOverlapped(
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Promise<Uint8Array> {
-  const steps = checkedRangeSteps(task, expectedSize, newHash, buffers, overlap, onBytes);
-  let step = steps.next();
-  while (!step.done) {
-    let got: number | null;
-    try {
-      got = await step.value;
-    } catch (e) {
-      // A failed read goes back into the steps, which wrap it and close the file.
-      step = steps.throw(e);
-      continue;
-    }
-    step = steps.next(got);
-  }
-  return step.value;
+  return drive(checkedRangeSteps(task, expectedSize, newHash, buffers, overlap, onBytes));
 }

@@ -16,6 +16,7 @@ import {
 import { ModelPathError } from "../errors.ts";
 import {
   hashJobsHere,
+  packResults,
   readBuffers,
   type WorkerReply,
   type WorkerRequest,
@@ -24,9 +25,9 @@ import {
 /** Progress is posted at most once per this many bytes (plus once per batch). */
 const REPORT_BYTES = 64 << 20;
 
-// Kept across batches: a BLAKE3 factory holds a WebAssembly instance.
+// Kept across batches: a BLAKE3 factory holds a WebAssembly instance (and its read buffers).
 const factories: Partial<Record<HashAlgorithm, HasherFactory>> = {};
-let buffers: [Uint8Array, Uint8Array] | undefined;
+const buffers: Partial<Record<HashAlgorithm, [Uint8Array, Uint8Array]>> = {};
 
 function post(reply: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
@@ -42,20 +43,26 @@ async function handle(request: WorkerRequest): Promise<void> {
     }
   };
   try {
-    factories[request.algorithm] ??= await hasherFactory(request.algorithm);
-    if (buffers?.[0].length !== request.chunkSize) buffers = readBuffers(request.chunkSize);
-    const digests = await hashJobsHere(
+    const algorithm = request.algorithm;
+    const newHash = factories[algorithm] ??= await hasherFactory(algorithm);
+    if (buffers[algorithm]?.[0].length !== request.chunkSize) {
+      buffers[algorithm] = readBuffers(request.chunkSize, newHash);
+    }
+    const results = await hashJobsHere(
       request.jobs,
-      factories[request.algorithm]!,
-      buffers,
+      newHash,
+      buffers[algorithm]!,
       // Overlap the next read only when a core would otherwise sit idle.
       () => Atomics.load(request.idle, 0) > 0,
       onBytes,
+      request.batchBytes,
     );
-    const size = DIGEST_SIZE[request.algorithm];
-    const packed = new Uint8Array(digests.length * size);
-    digests.forEach((d, k) => packed.set(d, k * size));
-    post({ kind: "done", digests: packed, bytes: unreported }, [packed.buffer]);
+    const whole = request.jobs[0]?.wholeLimit !== undefined;
+    const { digests, files } = packResults(results, DIGEST_SIZE[algorithm], whole);
+    const transfer: Transferable[] = files
+      ? [digests.buffer as ArrayBuffer, files.buffer as ArrayBuffer]
+      : [digests.buffer as ArrayBuffer];
+    post({ kind: "done", digests, files, bytes: unreported }, transfer);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     post({ kind: "error", message, path: e instanceof ModelPathError ? e.path : undefined });

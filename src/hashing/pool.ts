@@ -2,8 +2,10 @@
  * The parallel hash engine: a pool of Web Workers, one per core by default.
  * Jobs go out largest first (so the last job to finish is a small one), tiny
  * jobs in batches (so per-message cost does not dominate many small files),
- * and a small model is hashed on the calling thread, where it is faster than
- * starting workers. None of these choices changes a digest.
+ * a large BLAKE3 range in power-of-two subtrees hashed on several workers and
+ * combined into the same root, and a small model is hashed on the calling
+ * thread, where it is faster than starting workers. None of these choices
+ * changes a digest.
  *
  * @module
  */
@@ -11,10 +13,19 @@
 import { DIGEST_SIZE, type HashAlgorithm, hasherFactory } from "./algorithms.ts";
 import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
 import { ModelPathError } from "../errors.ts";
-import { DEFAULT_CHUNK_SIZE } from "./file_range.ts";
 import {
+  DEFAULT_CHUNK_SIZE,
+  type FileIdentity,
+  hashWholeFile,
+  type WholeFile,
+} from "./file_range.ts";
+import {
+  FILE_FIELDS,
   hashJobsHere,
+  type JobResult,
+  type PoolJob,
   readBuffers,
+  unpackResult,
   type WorkerReply,
   type WorkerRequest,
 } from "./worker_protocol.ts";
@@ -36,6 +47,11 @@ export interface PoolOptions {
   readonly inThreadBytes?: number;
   /** See {@linkcode inThreadBytes}. */
   readonly inThreadJobs?: number;
+  /**
+   * A BLAKE3 range longer than this is split into parts of this size, hashed
+   * as subtrees on several workers (default 32 MiB; a power of two ≥ 1024).
+   */
+  readonly treePartBytes?: number;
 }
 
 /** One worker per core. */
@@ -64,7 +80,12 @@ export class WorkerPoolEngine implements HashEngine {
       batchJobs: options.batchJobs ?? 256,
       inThreadBytes: options.inThreadBytes ?? 160 << 20,
       inThreadJobs: options.inThreadJobs ?? 5_000,
+      treePartBytes: options.treePartBytes ?? 32 << 20,
     };
+    const part = this.#tuning.treePartBytes;
+    if (!(part >= 1024 && (part & (part - 1)) === 0)) {
+      throw new RangeError(`treePartBytes must be a power of two ≥ 1024, not ${part}`);
+    }
   }
 
   /** Hashes `jobs` on the pool (or this thread when small); `result[i]` belongs to `jobs[i]`. */
@@ -77,21 +98,205 @@ export class WorkerPoolEngine implements HashEngine {
     const total = jobs.reduce((n, j) => n + jobBytes(j), 0);
     const t = this.#tuning;
     const small = total < t.inThreadBytes && jobs.length < t.inThreadJobs;
-    if (this.workers === 1 || jobs.length <= 1 || small) {
+    const newHash = await hasherFactory(algorithm);
+    const parts = newHash.tree && !small ? splitTrees(jobs, t.treePartBytes) : undefined;
+    const poolJobs = parts?.jobs ?? jobs;
+    if (this.workers === 1 || poolJobs.length <= 1 || small) {
       // Nothing else runs on this thread, so a second core can always take the reads.
       const overlap = defaultWorkerCount() > 1;
-      const newHash = await hasherFactory(algorithm);
-      return hashJobsHere(jobs, newHash, readBuffers(chunkSize), () => overlap, options.onBytes);
+      const buffers = readBuffers(chunkSize, newHash);
+      return await hashJobsHere(
+        jobs,
+        newHash,
+        buffers,
+        () => overlap,
+        options.onBytes,
+      ) as Uint8Array[];
     }
-    const count = Math.min(this.workers, jobs.length);
-    return runPool(jobs, algorithm, chunkSize, count, t.batchBytes, t.batchJobs, options);
+    const count = Math.min(this.workers, poolJobs.length);
+    const source = sizedSource(poolJobs, t.batchBytes, t.batchJobs);
+    const digests: Uint8Array[] = new Array(poolJobs.length);
+    await runPool(source, algorithm, chunkSize, count, t, options, (i, r) => {
+      digests[i] = r as Uint8Array;
+    });
+    if (!parts) return digests;
+    return parts.owners.map((range) =>
+      range.length === 1 ? digests[range[0]] : newHash.tree!.combine(range.map((i) => digests[i]))
+    );
   }
+
+  /**
+   * Hashes whole files found by a walk, opening each once (size and identity
+   * from the handle). The walk is pulled lazily a batch at a time, so hashing
+   * starts before it ends. A file larger than one batch, or met when its batch
+   * already hashed a batch's worth, is only sized at first, then hashed with
+   * the large jobs (largest first, BLAKE3 split), opened again and checked to
+   * be the same file. Fewer files than the in-thread limit are opened here.
+   */
+  async hashFiles(
+    paths: Iterable<string>,
+    algorithm: HashAlgorithm,
+    options: EngineOptions = {},
+  ): Promise<Uint8Array[]> {
+    const t = this.#tuning;
+    const chunkSize = options.chunkSize || DEFAULT_CHUNK_SIZE;
+    const it = paths[Symbol.iterator]();
+    const head: string[] = [];
+    while (head.length < t.inThreadJobs) {
+      const r = it.next();
+      if (r.done) break;
+      head.push(r.value);
+    }
+    let k = 0;
+    const all: Iterator<string> = {
+      next: () => k < head.length ? { done: false, value: head[k++] } : it.next(),
+    };
+    const digests: Uint8Array[] = [];
+    /** Files only sized so far: index, path, size, identity. */
+    const later: { i: number; path: string; size: number; identity: FileIdentity }[] = [];
+    const keep = (i: number, path: string, f: WholeFile) => {
+      if (f.digest) digests[i] = f.digest;
+      else later.push({ i, path, size: f.size, identity: f.identity });
+    };
+    if (this.workers === 1 || head.length < t.inThreadJobs) {
+      // Few files (or one thread): hashed here up to the in-thread byte limit, the rest sized for hashAll.
+      let budget = this.workers === 1 ? Infinity : t.inThreadBytes;
+      const newHash = await hasherFactory(algorithm);
+      const buffers = readBuffers(chunkSize, newHash);
+      const overlap = () => defaultWorkerCount() > 1;
+      const { onBytes, onSize } = options;
+      let i = 0;
+      for (let r = all.next(); !r.done; r = all.next(), i++) {
+        const f = await hashWholeFile(r.value, budget, newHash, buffers, overlap, onBytes, onSize);
+        if (f.digest) budget -= f.size;
+        keep(i, r.value, f);
+      }
+    } else {
+      const source = wholeFileSource(all, t.batchBytes, t.batchJobs);
+      await runPool(source, algorithm, chunkSize, this.workers, t, options, (i, r) => {
+        keep(i, source.paths[i]!, r as WholeFile);
+        source.paths[i] = undefined;
+      });
+    }
+    if (later.length === 0) return digests;
+    for (const f of later) options.onSize?.(f.size);
+    const rest = await this.hashAll(
+      later.map(({ path, size, identity }) => ({
+        path,
+        start: 0,
+        end: size,
+        fileSize: size,
+        identity,
+      })),
+      algorithm,
+      options,
+    );
+    later.forEach(({ i }, k) => digests[i] = rest[k]);
+    return digests;
+  }
+}
+
+/**
+ * Splits every range longer than `part` bytes into subtree parts of `part`
+ * bytes (the last one shorter); `owners[i]` lists the indices of job `i`'s
+ * parts (or of the job itself) in `jobs`.
+ */
+function splitTrees(
+  ranges: readonly HashJob[],
+  part: number,
+): { jobs: PoolJob[]; owners: number[][] } {
+  const jobs: PoolJob[] = [];
+  const owners = ranges.map((job) => {
+    if (job.end - job.start <= part) return [jobs.push(job) - 1];
+    const indices: number[] = [];
+    for (let start = job.start; start < job.end; start += part) {
+      const { path, fileSize, identity } = job;
+      const end = Math.min(start + part, job.end);
+      const subtreeChunk = (start - job.start) / 1024;
+      indices.push(jobs.push({ path, start, end, fileSize, identity, subtreeChunk }) - 1);
+    }
+    return indices;
+  });
+  return { jobs, owners };
 }
 
 interface PoolWorker {
   readonly worker: Worker;
   /** Batches sent and not yet answered, oldest first (job indices). */
   readonly inFlight: number[][];
+}
+
+/** Where the pool takes its batches from. */
+interface JobSource {
+  /** Job `i` (batches hold indices). */
+  job(i: number): PoolJob;
+  /** The next job (its range empty when its size is unknown), `undefined` when none is left. */
+  peek(): PoolJob | undefined;
+  /** The next batch (job indices); empty when none is left. */
+  take(): number[];
+}
+
+/** Sized jobs, largest first, in batches of up to `batchJobs` jobs or `batchBytes` bytes. */
+function sizedSource(jobs: readonly PoolJob[], batchBytes: number, batchJobs: number): JobSource {
+  const order = jobs.map((_, i) => i).sort((a, b) =>
+    jobBytes(jobs[b]) - jobBytes(jobs[a]) || a - b
+  );
+  let next = 0;
+  return {
+    job: (i) => jobs[i],
+    peek: () => next < order.length ? jobs[order[next]] : undefined,
+    take: () => {
+      const batch: number[] = [];
+      let bytes = 0;
+      while (next < order.length && batch.length < batchJobs) {
+        const n = jobBytes(jobs[order[next]]);
+        if (batch.length > 0 && bytes + n > batchBytes) break;
+        batch.push(order[next++]);
+        bytes += n;
+      }
+      return batch;
+    },
+  };
+}
+
+/**
+ * Whole files of unknown size, pulled from `paths` (a lazy walk) a batch at a
+ * time, so hashing starts before the walk ends.
+ */
+function wholeFileSource(
+  paths: Iterator<string>,
+  limit: number,
+  batchJobs: number,
+): JobSource & { paths: (string | undefined)[] } {
+  // Only the paths are kept (dropped once hashed): a 100,000-file model notices every object per file.
+  const taken: (string | undefined)[] = [];
+  const job = (path: string): PoolJob => ({
+    path,
+    start: 0,
+    end: 0,
+    fileSize: -1,
+    wholeLimit: limit,
+  });
+  let pending: PoolJob | undefined;
+  const peek = (): PoolJob | undefined => {
+    if (pending) return pending;
+    const r = paths.next();
+    if (!r.done) pending = job(r.value);
+    return pending;
+  };
+  return {
+    paths: taken,
+    job: (i) => job(taken[i]!),
+    peek,
+    take: () => {
+      const batch: number[] = [];
+      while (batch.length < batchJobs && peek()) {
+        batch.push(taken.push(pending!.path) - 1);
+        pending = undefined;
+      }
+      return batch;
+    },
+  };
 }
 
 /** Yields to the event loop (a macrotask, unlike `await`), so worker replies get handled. */
@@ -103,38 +308,23 @@ function eventLoopTurn(port: MessagePort, peer: MessagePort): Promise<void> {
 }
 
 function runPool(
-  jobs: readonly HashJob[],
+  source: JobSource,
   algorithm: HashAlgorithm,
   chunkSize: number,
   count: number,
-  batchBytes: number,
-  batchJobs: number,
+  { batchBytes }: { batchBytes: number },
   options: EngineOptions,
-): Promise<Uint8Array[]> {
-  const order = jobs.map((_, i) => i).sort((a, b) =>
-    jobBytes(jobs[b]) - jobBytes(jobs[a]) || a - b
-  );
-  const results: Uint8Array[] = new Array(jobs.length);
+  onResult: (job: number, result: JobResult) => void,
+): Promise<void> {
   const size = DIGEST_SIZE[algorithm];
   const idle = new Int32Array(new SharedArrayBuffer(4));
   // With only small jobs the calling thread takes batches too, in place of
   // one worker: it is idle anyway, and it starts at once (a worker takes
   // ~50 ms). Large jobs would keep it from answering the workers for too long.
-  const callerHelps = jobBytes(jobs[order[0]]) < batchBytes;
-  let next = 0;
-  let remaining = jobs.length;
-
-  const takeBatch = (): number[] => {
-    const batch: number[] = [];
-    let bytes = 0;
-    while (next < order.length && batch.length < batchJobs) {
-      const n = jobBytes(jobs[order[next]]);
-      if (batch.length > 0 && bytes + n > batchBytes) break;
-      batch.push(order[next++]);
-      bytes += n;
-    }
-    return batch;
-  };
+  const first = source.peek();
+  const callerHelps = first === undefined || jobBytes(first) < batchBytes;
+  /** Jobs taken and not yet done. */
+  let outstanding = 0;
 
   return new Promise((resolve, reject) => {
     const pool: PoolWorker[] = [];
@@ -143,29 +333,39 @@ function runPool(
       if (settled) return;
       settled = true;
       for (const p of pool) p.worker.terminate();
-      if (error === undefined) resolve(results);
+      if (error === undefined) resolve();
       else reject(error);
     };
-    const complete = (batch: number[], digestAt: (k: number) => Uint8Array) => {
-      batch.forEach((job, k) => results[job] = digestAt(k));
-      remaining -= batch.length;
-      if (remaining === 0) finish();
+    const take = () => {
+      const batch = source.take();
+      outstanding += batch.length;
+      return batch;
+    };
+    const complete = (batch: number[], resultAt: (k: number) => JobResult) => {
+      batch.forEach((job, k) => onResult(job, resultAt(k)));
+      outstanding -= batch.length;
+      if (outstanding === 0 && !source.peek()) finish();
     };
     const updateIdle = () =>
       Atomics.store(idle, 0, pool.filter((p) => p.inFlight.length === 0).length);
     // Small batches queue up to three deep per worker (hiding message latency);
-    // a large job waits so that it goes to whichever worker frees up first.
+    // a large job waits so that it goes to whichever worker frees up first,
+    // except tree parts, which are alike: two deep, so a worker never waits.
     const fill = (p: PoolWorker) => {
-      while (next < order.length && p.inFlight.length < 3) {
-        if (p.inFlight.length > 0 && jobBytes(jobs[order[next]]) >= batchBytes) break;
-        const batch = takeBatch();
+      for (let job = source.peek(); job && p.inFlight.length < 3; job = source.peek()) {
+        const deep = job.subtreeChunk === undefined ? 1 : 2;
+        if (p.inFlight.length >= deep && jobBytes(job) >= batchBytes) break;
+        const batch = take();
         p.inFlight.push(batch);
         const request: WorkerRequest = {
           algorithm,
           chunkSize,
+          batchBytes,
           jobs: batch.map((i) => {
-            const { path, start, end, fileSize } = jobs[i];
-            return { path, start, end, fileSize };
+            const { path, start, end, fileSize, identity, subtreeChunk, wholeLimit } = source.job(
+              i,
+            );
+            return { path, start, end, fileSize, identity, subtreeChunk, wholeLimit };
           }),
           idle,
         };
@@ -182,28 +382,36 @@ function runPool(
         );
         return;
       }
+      if (reply.kind === "done" && reply.files && options.onSize) {
+        for (let k = 0; k < reply.files.length; k += FILE_FIELDS) {
+          if (reply.files[k + 4]) options.onSize(reply.files[k]);
+        }
+      }
       if (reply.bytes > 0) options.onBytes?.(reply.bytes);
       if (reply.kind === "bytes") return;
-      complete(p.inFlight.shift()!, (k) => reply.digests.subarray(k * size, (k + 1) * size));
+      const { digests, files } = reply;
+      complete(p.inFlight.shift()!, (k) => unpackResult(digests, files, k, size));
       if (settled) return;
       fill(p);
       updateIdle();
     };
     const helpHere = async () => {
       const newHash = await hasherFactory(algorithm);
-      const buffers = readBuffers(chunkSize);
+      const buffers = readBuffers(chunkSize, newHash);
       const { port1, port2 } = new MessageChannel();
       try {
-        while (!settled && next < order.length) {
-          const batch = takeBatch();
-          const digests = await hashJobsHere(
-            batch.map((i) => jobs[i]),
+        while (!settled && source.peek()) {
+          const batch = take();
+          const found = await hashJobsHere(
+            batch.map((i) => source.job(i)),
             newHash,
             buffers,
             () => false,
             options.onBytes,
+            batchBytes,
+            options.onSize,
           );
-          complete(batch, (k) => digests[k]);
+          complete(batch, (k) => found[k]);
           await eventLoopTurn(port1, port2);
         }
       } finally {
@@ -226,5 +434,6 @@ function runPool(
     for (const p of pool) fill(p);
     updateIdle();
     if (callerHelps) helpHere().catch(finish);
+    if (!source.peek() && outstanding === 0) finish();
   });
 }

@@ -11,6 +11,7 @@ import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
 import { fileKind, fsErrorReason } from "../util/fs_errors.ts";
+import { identityOf } from "./file_range.ts";
 import type { IgnoreSet } from "./ignore.ts";
 import {
   couldLeaveModel,
@@ -32,10 +33,14 @@ export interface ModelFile {
   readonly identity: { readonly dev: number; readonly ino: number; readonly mtimeMs: number };
 }
 
-// Deno's own stat calls: node:fs `Stats` objects cost ~6× more, which a
-// 100,000-file model notices. The hashing reads compare times the same way.
-function identityOf(stat: Deno.FileInfo): ModelFile["identity"] {
-  return { dev: stat.dev, ino: stat.ino ?? 0, mtimeMs: stat.mtime?.getTime() ?? 0 };
+/** A file of the model found by {@linkcode walkModelEntries}, not yet opened. */
+export interface ModelEntry {
+  /** Item name, as in {@linkcode ModelFile}. */
+  readonly name: string;
+  /** Path to open, as in {@linkcode ModelFile}. */
+  readonly path: string;
+  /** The entry is a symlink (allowed) to a file, not a regular file. */
+  readonly link: boolean;
 }
 
 /** How to walk. */
@@ -89,16 +94,16 @@ function inspect(path: string, allowSymlinks: boolean): { stat: Deno.FileInfo; i
   return { stat, isLink };
 }
 
-function listDirectory(path: string): string[] {
-  let names: string[];
+function listDirectory(path: string): Deno.DirEntry[] {
+  let entries: Deno.DirEntry[];
   try {
-    names = Array.from(Deno.readDirSync(path), (entry) => entry.name);
+    entries = Array.from(Deno.readDirSync(path));
   } catch (e) {
     throw new ModelPathError(path, `Cannot list directory '${path}': ${fsErrorReason(e)}`, {
       cause: e,
     });
   }
-  for (const name of names) {
+  for (const { name } of entries) {
     // Deno decodes names lossily; a U+FFFD that does not exist on disk was an invalid byte.
     if (name.includes("\uFFFD")) {
       try {
@@ -112,7 +117,7 @@ function listDirectory(path: string): string[] {
       }
     }
   }
-  return names;
+  return entries;
 }
 
 /**
@@ -124,17 +129,7 @@ function listDirectory(path: string): string[] {
 export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] {
   const root = normalizeUserPath(modelPath);
   const files: ModelFile[] = [];
-  let rootReal: string | undefined;
-  const warnIfOutside = (path: string) => {
-    if (!options.onWarning) return;
-    rootReal ??= realpathSync(root);
-    const target = realpathSync(path);
-    if (outsideBase(nodePath.relative(rootReal, target))) {
-      options.onWarning(
-        `Symlink '${path}' points outside the model to '${target}'; the target's content is hashed.`,
-      );
-    }
-  };
+  const warnIfOutside = outsideWarner(root, options.onWarning);
 
   const stack: string[] = ["."];
   while (stack.length > 0) {
@@ -146,12 +141,146 @@ export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] 
       if (isLink) warnIfOutside(path);
       files.push({ name: rel, path, size: stat.size, identity: identityOf(stat) });
     } else if (rel === "." || !isLink) {
-      for (const name of listDirectory(path)) {
+      for (const { name } of listDirectory(path)) {
         stack.push(rel === "." ? toPosix(name) : `${rel}/${name}`);
       }
     }
   }
   return files;
+}
+
+/** Warns (through `onWarning`) about a symlink whose target lies outside the model. */
+function outsideWarner(
+  root: string,
+  onWarning?: (message: string) => void,
+): (path: string) => void {
+  let rootReal: string | undefined;
+  return (path) => {
+    if (!onWarning) return;
+    rootReal ??= realpathSync(root);
+    const target = realpathSync(path);
+    if (outsideBase(nodePath.relative(rootReal, target))) {
+      onWarning(
+        `Symlink '${path}' points outside the model to '${target}'; the target's content is hashed.`,
+      );
+    }
+  };
+}
+
+/**
+ * Lists the files of the model as {@linkcode walkModel} does, lazily (hashing
+ * can start before the walk ends) and without a path operation per regular
+ * file: directory entries carry their type, so only symlinks are inspected.
+ * Sizes come later, from the opened files. Check the result with
+ * {@linkcode assertEntriesUnchanged} after hashing.
+ *
+ * @throws {ModelPathError} as {@linkcode walkModel}.
+ */
+export function* walkModelEntries(
+  modelPath: string,
+  options: WalkOptions,
+): Generator<ModelEntry, void, undefined> {
+  const root = normalizeUserPath(modelPath);
+  const warnIfOutside = outsideWarner(root, options.onWarning);
+  if (options.ignore.matches(".")) return;
+  const top = inspect(root, options.allowSymlinks);
+  if (top.stat.isFile) {
+    if (top.isLink) warnIfOutside(root);
+    yield { name: ".", path: root, link: top.isLink };
+    return;
+  }
+  const stack: string[] = ["."];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    const dirPath = joinModelPath(root, dir);
+    for (const entry of listDirectory(dirPath)) {
+      const rel = dir === "." ? toPosix(entry.name) : `${dir}/${entry.name}`;
+      if (options.ignore.matches(rel)) continue;
+      const path = joinModelPath(root, rel);
+      if (entry.isDirectory) stack.push(rel);
+      else if (entry.isFile) yield { name: rel, path, link: false };
+      else {
+        // A symlink (refused unless allowed; followed to a file only) or a special file.
+        const { stat, isLink } = inspect(path, options.allowSymlinks);
+        if (stat.isFile) {
+          warnIfOutside(path);
+          yield { name: rel, path, link: true };
+        } else if (!isLink) stack.push(rel); // cannot happen: the entry was not a directory
+      }
+    }
+  }
+}
+
+/**
+ * Re-checks, after hashing, the files {@linkcode walkModelEntries} found:
+ * each directory is listed again (one operation per directory, not per file)
+ * and every file must still be there as the same kind of entry (a regular
+ * file did not become a symlink, which the open would have followed), and no
+ * directory on the way was replaced by a symlink. Each file's content was
+ * read from one open handle, checked for writes during the read.
+ *
+ * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
+ */
+export function assertEntriesUnchanged(
+  modelPath: string,
+  entries: readonly Omit<ModelEntry, "path">[],
+): void {
+  const root = normalizeUserPath(modelPath);
+  const byDir = new Map<string, Omit<ModelEntry, "path">[]>();
+  for (const e of entries) {
+    const slash = e.name.lastIndexOf("/");
+    const dir = e.name === "." ? undefined : slash > 0 ? e.name.slice(0, slash) : ".";
+    if (dir === undefined) continue; // a one-file model: its open checked it is a regular file
+    let list = byDir.get(dir);
+    if (!list) byDir.set(dir, list = []);
+    list.push(e);
+  }
+  let rootReal: string | undefined;
+  for (const [dir, files] of byDir) {
+    const dirPath = joinModelPath(root, dir);
+    if (dir !== ".") {
+      rootReal ??= realpathSync(root);
+      let real: string | undefined;
+      try {
+        real = realpathSync(dirPath);
+      } catch {
+        // Gone: reported below as replaced.
+      }
+      if (real !== nodePath.join(rootReal, ...dir.split("/"))) {
+        throw new ModelPathError(
+          dirPath,
+          `Directory '${dirPath}' was replaced while the model was being hashed.`,
+        );
+      }
+    }
+    const listed = new Map<string, Deno.DirEntry>();
+    try {
+      for (const entry of Deno.readDirSync(dirPath)) listed.set(entry.name, entry);
+    } catch (e) {
+      throw new ModelPathError(
+        dirPath,
+        `Directory '${dirPath}' was replaced while the model was being hashed.`,
+        { cause: e },
+      );
+    }
+    for (const f of files) {
+      const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
+      const path = joinModelPath(root, f.name);
+      if (!entry) {
+        throw new ModelPathError(
+          path,
+          `File '${path}' disappeared while the model was being hashed.`,
+        );
+      }
+      // A regular file must not have become a symlink (nor the reverse).
+      if (f.link ? !entry.isSymlink : !entry.isFile) {
+        throw new ModelPathError(
+          path,
+          `File '${path}' changed or was replaced while the model was being hashed.`,
+        );
+      }
+    }
+  }
 }
 
 /**

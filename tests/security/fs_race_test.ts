@@ -15,6 +15,7 @@ import { ModelPathError } from "../../src/errors.ts";
 import type { HasherFactory } from "../../src/hashing/algorithms.ts";
 import { hashRangeTask } from "../../src/hashing/file_range.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
+import type { Manifest } from "../../src/manifest/manifest.ts";
 import { tempDir } from "../fixtures.ts";
 import {
   RecordingEngine,
@@ -110,11 +111,17 @@ function model(parent: string): string {
   return m;
 }
 
-/** Hashes `m` while `change` runs between the walk and the reads. */
-function hashWithChange(m: string, change: () => void): Promise<unknown> {
+/**
+ * Hashes `m` while `change` runs between the walk and the reads. The shards
+ * method stats every file in its walk (it needs the sizes to cut shards); the
+ * files method only lists directories and opens each file once.
+ */
+function hashWithChange(m: string, change: () => void, shards = false): Promise<Manifest> {
   const engine = new RecordingEngine();
   engine.beforeHash = change;
-  return new HashingConfig().setEngine(engine).hash(m);
+  const config = new HashingConfig().setEngine(engine);
+  if (shards) config.useShardSerialization();
+  return config.hash(m);
 }
 
 Deno.test("baseline: the race hook changes nothing by itself", async () => {
@@ -166,12 +173,66 @@ const BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void, RegEx
 ];
 
 for (const [what, change, expected] of BETWEEN_WALK_AND_READ) {
-  Deno.test(`between walk and read: ${what} is an error`, async () => {
+  Deno.test(`between walk and read (shards: the walk stats each file): ${what} is an error`, async () => {
+    using dir = tempDir();
+    const m = model(dir.path);
+    const e = await rejection(() => hashWithChange(m, () => change(m, dir.path), true));
+    assert.ok(e instanceof ModelPathError, `${e.name}: ${e.message}`);
+    assert.match(e.message, expected);
+  });
+}
+
+// The files method's walk does not open or stat files: what it cannot see, the open and the
+// re-listing of each directory after hashing must.
+const FILES_BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void, RegExp][] = [
+  ...BETWEEN_WALK_AND_READ.filter(([what]) =>
+    ["a file that disappears", "a file replaced by a directory"].includes(what) ||
+    what.startsWith("a directory moved out")
+  ),
+  ["a directory replaced by a symlink to a copy outside", (m, parent) => {
+    const outside = nodePath.join(parent, "copy");
+    Deno.mkdirSync(outside);
+    Deno.writeTextFileSync(nodePath.join(outside, "b"), "file b");
+    Deno.removeSync(nodePath.join(m, "sub"), { recursive: true });
+    Deno.symlinkSync(outside, nodePath.join(m, "sub"));
+  }, /Directory '.*\/sub' was replaced/],
+  ["a file replaced by a symlink to a file outside the model", (m, parent) => {
+    const outside = nodePath.join(parent, "secret");
+    Deno.writeTextFileSync(outside, "file a");
+    Deno.removeSync(nodePath.join(m, "a"));
+    Deno.symlinkSync(outside, nodePath.join(m, "a"));
+  }, /'.*\/a' changed or was replaced/],
+];
+
+for (const [what, change, expected] of FILES_BETWEEN_WALK_AND_READ) {
+  Deno.test(`between walk and read (files): ${what} is an error`, async () => {
     using dir = tempDir();
     const m = model(dir.path);
     const e = await rejection(() => hashWithChange(m, () => change(m, dir.path)));
     assert.ok(e instanceof ModelPathError, `${e.name}: ${e.message}`);
     assert.match(e.message, expected);
+  });
+}
+
+// A file is read from one open handle, checked for writes during the read (tests above): a
+// change before the open is hashed as the one version the handle shows, never a mix.
+const FILES_CONSISTENT: [string, (m: string) => void, string][] = [
+  ["a file that changes size", (m) => appendFileSync(nodePath.join(m, "a"), "!"), "file a!"],
+  ["a same-size rewrite", (m) => writeFileSync(nodePath.join(m, "a"), "FILE A"), "FILE A"],
+  ["a file replaced by another with the same content", (m) => {
+    const p = nodePath.join(m, "a");
+    writeFileSync(`${p}.new`, "file a");
+    Deno.renameSync(`${p}.new`, p);
+  }, "file a"],
+];
+
+for (const [what, change, content] of FILES_CONSISTENT) {
+  Deno.test(`between walk and open (files): ${what} is hashed as one version`, async () => {
+    using dir = tempDir();
+    const m = model(dir.path);
+    const manifest = await hashWithChange(m, () => change(m));
+    const a = manifest.resourceDescriptors().find((d) => d.name === "a");
+    assert.equal(a?.digest, sha256Hex(content));
   });
 }
 

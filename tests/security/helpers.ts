@@ -96,6 +96,18 @@ export class RecordingEngine extends SerialEngine {
     this.beforeHash?.();
     return super.hashAll(jobs, algorithm, options);
   }
+
+  /** @inheritdoc (the walk runs to its end first, so that the hook runs between walk and reads) */
+  override hashFiles(
+    paths: Iterable<string>,
+    algorithm: HashAlgorithm,
+    options?: EngineOptions,
+  ): Promise<Uint8Array[]> {
+    const all = [...paths];
+    this.paths.push(...all);
+    this.beforeHash?.();
+    return super.hashFiles(all, algorithm, options);
+  }
 }
 
 /** Options of {@linkcode verifyBundle}. */

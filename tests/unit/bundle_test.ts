@@ -255,3 +255,12 @@ Deno.test("parseBundle: not JSON, not an object, not UTF-8, a repeated key", () 
   const repeated = bad('{"mediaType": "a", "dsseEnvelope": {"payload": "", "payload": ""}}');
   assert.equal(repeated.field, "dsseEnvelope.payload");
 });
+
+Deno.test("serializeBundle writes a large payload straight into the bytes: the same as JSON.stringify", () => {
+  for (const size of [10, 70_000, 1_000_003]) {
+    const payload = new Uint8Array(size).map((_, i) => (i * 7) % 256);
+    const bundle = keyBundle(payload, new Uint8Array(64).fill(9), 'hint "quoted" \u0000 é');
+    const expected = new TextEncoder().encode(JSON.stringify(bundle));
+    assert.deepEqual(serializeBundle(bundle), expected, `payload of ${size} bytes`);
+  }
+});

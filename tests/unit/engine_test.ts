@@ -197,3 +197,52 @@ Deno.test("errors in a worker reach the caller as the same ModelPathError and me
     assert.equal(pool.path, serial.path, what);
   }
 });
+
+Deno.test("blake3 split into subtrees on workers: the serial and b3sum digest for any worker count and part size", async () => {
+  using dir = tempDir();
+  const rand = prng(5);
+  const jobs: HashJob[] = [];
+  for (let k = 0; k <= 11; k++) {
+    for (const delta of [-1, 0, 1, 1 + Math.floor(rand() * 3 * KIB)]) {
+      const size = KIB * 2 ** k + delta;
+      const path = nodePath.join(dir.path, `f${k}_${delta}`);
+      Deno.writeFileSync(path, new Uint8Array(size).map((_, i) => (i * 13 + k) % 255));
+      jobs.push({ path, start: 0, end: size, fileSize: size });
+    }
+  }
+  // Ranges that start inside a file are messages of their own, split the same way.
+  const last = jobs[jobs.length - 1];
+  jobs.push({ ...last, start: 3 * KIB + 5 }, { ...last, start: 777, end: 777 + 70 * KIB });
+  const expected = (await new SerialEngine().hashAll(jobs, "blake3")).map(toHex);
+  const b3sum = new Deno.Command("b3sum", {
+    args: ["--no-names", ...jobs.filter((j) => j.start === 0).map((j) => j.path)],
+  }).output().catch(() => undefined);
+  for (const workers of [1, 2, 3]) {
+    for (const treePartBytes of [KIB, 4 * KIB, 64 * KIB]) {
+      const engine = new WorkerPoolEngine({
+        workers,
+        treePartBytes,
+        inThreadBytes: 0,
+        inThreadJobs: 0,
+        batchBytes: 16 * KIB,
+      });
+      let bytes = 0;
+      const got = await engine.hashAll(jobs, "blake3", {
+        chunkSize: 3 * KIB + 1,
+        onBytes: (n) => bytes += n,
+      });
+      const what = `${workers} workers, parts of ${treePartBytes} bytes`;
+      assert.deepEqual(got.map(toHex), expected, what);
+      assert.equal(bytes, jobs.reduce((n, j) => n + j.end - j.start, 0), what);
+    }
+  }
+  const out = await b3sum;
+  if (!out?.success) {
+    console.warn(
+      "b3sum not installed (Debian package b3sum): compared with the serial engine only",
+    );
+    return;
+  }
+  const reference = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.deepEqual(expected.slice(0, reference.length), reference);
+});

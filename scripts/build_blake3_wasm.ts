@@ -1,0 +1,420 @@
+/**
+ * Generates the BLAKE3 WebAssembly module (`src/hashing/blake3_wasm.ts`, committed) from the
+ * BLAKE3 specification: `deno run --allow-write scripts/build_blake3_wasm.ts`. A unit test
+ * regenerates it and compares, so the committed bytes are always this script's output.
+ *
+ * The module has two compression kernels, both fully unrolled (7 rounds, message schedule
+ * resolved at generation time), and no tree logic (that is `src/hashing/blake3.ts`):
+ *
+ * - `hash4(in, stride, blocks, ctrLo, ctrHi, ctrInc, flags, flagsStart, flagsEnd, out)`: four
+ *   independent inputs at `in + k·stride` (k = 0…3), `blocks` 64-byte blocks each, hashed in
+ *   the four 32-bit lanes of 128-bit SIMD vectors (one input per lane). Input k uses counter
+ *   `ctr + k·ctrInc`; `flagsStart` is added on the first block and `flagsEnd` on the last.
+ *   Writes four 32-byte chaining values at `out + 32k`. Four whole chunks are
+ *   `(p, 1024, 16, c, 0, 1, 0, CHUNK_START, CHUNK_END, o)`; four parents are
+ *   `(p, 64, 1, 0, 0, 0, PARENT, 0, 0, o)`.
+ * - `compress(cv, block, blockLen, ctrLo, ctrHi, flags, out)`: one compression (scalar);
+ *   writes the first 8 output words (a chaining value, or the 32-byte root output with ROOT).
+ *   `out` may equal `cv`.
+ *
+ * The key is always the IV (hash mode); `in`/`out` may be unaligned.
+ *
+ * @module
+ */
+
+import * as nodePath from "node:path";
+
+/** BLAKE3's IV (the SHA-256 IV). */
+const IV = [
+  0x6a09e667,
+  0xbb67ae85,
+  0x3c6ef372,
+  0xa54ff53a,
+  0x510e527f,
+  0x9b05688c,
+  0x1f83d9ab,
+  0x5be0cd19,
+];
+/** The message word permutation applied between rounds. */
+const PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
+/** The G calls of a round: four columns, then four diagonals (state indices). */
+const G_LANES = [
+  [0, 4, 8, 12],
+  [1, 5, 9, 13],
+  [2, 6, 10, 14],
+  [3, 7, 11, 15],
+  [0, 5, 10, 15],
+  [1, 6, 11, 12],
+  [2, 7, 8, 13],
+  [3, 4, 9, 14],
+];
+/** Initial pages of linear memory (64 KiB each); the host grows it as needed. */
+const INITIAL_PAGES = 2;
+
+// --- WebAssembly binary encoding (only what the kernels use) ---
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+/** SIMD opcodes (prefix 0xfd). */
+const SIMD = {
+  load: 0x00,
+  store: 0x0b,
+  shuffle: 0x0d,
+  splat: 0x11,
+  replaceLane: 0x1c,
+  and: 0x4e,
+  or: 0x50,
+  xor: 0x51,
+  shl: 0xab,
+  shrU: 0xad,
+  add: 0xae,
+} as const;
+
+/** Emits one function body; locals are declared up front by type. */
+class Body {
+  readonly code: number[] = [];
+  readonly #locals: number[] = [];
+  readonly #params: number;
+
+  constructor(params: number) {
+    this.#params = params;
+  }
+
+  /** Declares a local of `type`; returns its index. */
+  local(type: number): number {
+    this.#locals.push(type);
+    return this.#params + this.#locals.length - 1;
+  }
+
+  op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  get(i: number): this {
+    return this.op(0x20, ...uleb(i));
+  }
+  set(i: number): this {
+    return this.op(0x21, ...uleb(i));
+  }
+  i32(n: number): this {
+    return this.op(0x41, ...sleb(n | 0));
+  }
+  simd(opcode: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(opcode), ...imm);
+  }
+  /** `memarg`: alignment exponent, offset. */
+  mem(align: number, offset: number): number[] {
+    return [...uleb(align), ...uleb(offset)];
+  }
+
+  /** Serialized body: locals grouped in runs of one type, code, `end`. */
+  bytes(): number[] {
+    const runs: [number, number][] = [];
+    for (const t of this.#locals) {
+      if (runs.length > 0 && runs[runs.length - 1][1] === t) runs[runs.length - 1][0]++;
+      else runs.push([1, t]);
+    }
+    const body = [
+      ...uleb(runs.length),
+      ...runs.flatMap(([n, t]) => [...uleb(n), t]),
+      ...this.code,
+      0x0b,
+    ];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+/** The operations one round needs, on scalar i32 or on 4-lane vectors. */
+interface Lanes {
+  /** Pushes `a + b` of two locals' values... as stack operations. */
+  add(): void;
+  xor(): void;
+  /** Rotates the value on the stack right by `n` bits. */
+  rotr(n: number): void;
+}
+
+function scalarLanes(f: Body): Lanes {
+  return {
+    add: () => f.op(0x6a),
+    xor: () => f.op(0x73),
+    rotr: (n) => f.i32(n).op(0x78),
+  };
+}
+
+function vectorLanes(f: Body, tmp: number): Lanes {
+  // Rotations by 16 and 8 bits are byte shuffles; by 12 and 7, two shifts and an or.
+  const byteRotation = (bytes: number) =>
+    Array.from({ length: 16 }, (_, i) => (i & ~3) + ((i + bytes) & 3));
+  return {
+    add: () => f.simd(SIMD.add),
+    xor: () => f.simd(SIMD.xor),
+    rotr: (n) => {
+      if (n % 8 === 0) {
+        f.set(tmp).get(tmp).get(tmp).simd(SIMD.shuffle, ...byteRotation(n / 8));
+      } else {
+        f.set(tmp).get(tmp).i32(n).simd(SIMD.shrU).get(tmp).i32(32 - n).simd(SIMD.shl)
+          .simd(SIMD.or);
+      }
+    },
+  };
+}
+
+/**
+ * Emits the 7 rounds on state locals `v[0..15]` with message locals `m[0..15]`. The four G
+ * calls of each half-round are interleaved step by step (they are independent), which gives
+ * the CPU four dependency chains at once.
+ */
+function rounds(f: Body, L: Lanes, v: number[], m: number[]): void {
+  let schedule = Array.from({ length: 16 }, (_, i) => i);
+  for (let r = 0; r < 7; r++) {
+    for (let half = 0; half < 2; half++) {
+      const gs = G_LANES.slice(half * 4, half * 4 + 4).map(([a, b, c, d], k) => ({
+        a: v[a],
+        b: v[b],
+        c: v[c],
+        d: v[d],
+        x: m[schedule[half * 8 + 2 * k]],
+        y: m[schedule[half * 8 + 2 * k + 1]],
+      }));
+      const each = (step: (g: typeof gs[0]) => void) => gs.forEach(step);
+      for (const [word, r1, r2] of [["x", 16, 12], ["y", 8, 7]] as const) {
+        each((g) => { // a = a + b + word
+          f.get(g.a).get(g.b);
+          L.add();
+          f.get(g[word]);
+          L.add();
+          f.set(g.a);
+        });
+        each((g) => { // d = (d ^ a) >>> r1
+          f.get(g.d).get(g.a);
+          L.xor();
+          L.rotr(r1);
+          f.set(g.d);
+        });
+        each((g) => { // c = c + d
+          f.get(g.c).get(g.d);
+          L.add();
+          f.set(g.c);
+        });
+        each((g) => { // b = (b ^ c) >>> r2
+          f.get(g.b).get(g.c);
+          L.xor();
+          L.rotr(r2);
+          f.set(g.b);
+        });
+      }
+    }
+    schedule = PERMUTATION.map((p) => schedule[p]);
+  }
+}
+
+/** `compress(cv, block, blockLen, ctrLo, ctrHi, flags, out)`. */
+function compressFunction(): Body {
+  const [CV, BLOCK, LEN, LO, HI, FLAGS, OUT] = [0, 1, 2, 3, 4, 5, 6];
+  const f = new Body(7);
+  const v = Array.from({ length: 16 }, () => f.local(I32));
+  const m = Array.from({ length: 16 }, () => f.local(I32));
+  const load = (ptr: number, word: number) => f.get(ptr).op(0x28, ...f.mem(0, 4 * word));
+  for (let i = 0; i < 16; i++) load(BLOCK, i).set(m[i]);
+  for (let i = 0; i < 8; i++) load(CV, i).set(v[i]);
+  for (let i = 0; i < 4; i++) f.i32(IV[i]).set(v[8 + i]);
+  f.get(LO).set(v[12]).get(HI).set(v[13]).get(LEN).set(v[14]).get(FLAGS).set(v[15]);
+  rounds(f, scalarLanes(f), v, m);
+  for (let i = 0; i < 8; i++) {
+    f.get(OUT).get(v[i]).get(v[i + 8]).op(0x73).op(0x36, ...f.mem(0, 4 * i));
+  }
+  return f;
+}
+
+/** Byte lanes of an i8x16.shuffle that picks 32-bit words (0–3 from a, 4–7 from b). */
+function words(...w: number[]): number[] {
+  return w.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
+}
+
+/**
+ * Transposes four vectors in place (rows become columns): `r[k]` holds word j of input k in
+ * lane j before, and `r[j]` holds word j of inputs 0–3 after.
+ */
+function transpose(f: Body, r: number[], t: number[]): void {
+  const shuffle = (a: number, b: number, lanes: number[], out: number) =>
+    f.get(a).get(b).simd(SIMD.shuffle, ...words(...lanes)).set(out);
+  shuffle(r[0], r[1], [0, 4, 1, 5], t[0]); // a0 b0 a1 b1
+  shuffle(r[0], r[1], [2, 6, 3, 7], t[1]); // a2 b2 a3 b3
+  shuffle(r[2], r[3], [0, 4, 1, 5], t[2]); // c0 d0 c1 d1
+  shuffle(r[2], r[3], [2, 6, 3, 7], t[3]); // c2 d2 c3 d3
+  shuffle(t[0], t[2], [0, 1, 4, 5], r[0]); // a0 b0 c0 d0
+  shuffle(t[0], t[2], [2, 3, 6, 7], r[1]);
+  shuffle(t[1], t[3], [0, 1, 4, 5], r[2]);
+  shuffle(t[1], t[3], [2, 3, 6, 7], r[3]);
+}
+
+/** `hash4(in, stride, blocks, ctrLo, ctrHi, ctrInc, flags, flagsStart, flagsEnd, out)`. */
+function hash4Function(): Body {
+  const [IN, STRIDE, BLOCKS, LO, HI, INC, FLAGS, FSTART, FEND, OUT] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+  ];
+  const f = new Body(10);
+  const v = Array.from({ length: 16 }, () => f.local(V128));
+  const m = Array.from({ length: 16 }, () => f.local(V128));
+  const h = Array.from({ length: 8 }, () => f.local(V128));
+  const t = Array.from({ length: 4 }, () => f.local(V128));
+  const ctrLo = f.local(V128);
+  const ctrHi = f.local(V128);
+  const rot = f.local(V128);
+  const p = Array.from({ length: 4 }, () => f.local(I32));
+  const block = f.local(I32);
+  const blockFlags = f.local(I32);
+  const lo = f.local(I32);
+
+  // Lane pointers and counters: lane k at in + k·stride with counter ctr + k·inc (64-bit).
+  for (let k = 0; k < 4; k++) {
+    f.get(IN).get(STRIDE).i32(k).op(0x6c).op(0x6a).set(p[k]);
+  }
+  f.get(LO).simd(SIMD.splat).set(ctrLo).get(HI).simd(SIMD.splat).set(ctrHi);
+  for (let k = 1; k < 4; k++) {
+    // lo + k·inc, carrying into hi when it wraps (inc·k is small, so at most 1).
+    f.get(LO).get(INC).i32(k).op(0x6c).op(0x6a).set(lo);
+    f.get(ctrLo).get(lo).simd(SIMD.replaceLane, k).set(ctrLo);
+    f.get(ctrHi).get(HI).get(lo).get(LO).op(0x49).op(0x6a).simd(SIMD.replaceLane, k).set(ctrHi);
+  }
+  for (let i = 0; i < 8; i++) f.i32(IV[i]).simd(SIMD.splat).set(h[i]);
+  f.i32(0).set(block);
+
+  f.op(0x03, 0x40); // loop
+  // Flags of this block: + flagsStart on the first, + flagsEnd on the last.
+  f.get(FLAGS);
+  f.get(FSTART).i32(0).get(block).op(0x45).op(0x6b).op(0x71).op(0x72);
+  f.get(FEND).i32(0).get(block).i32(1).op(0x6a).get(BLOCKS).op(0x46).op(0x6b).op(0x71).op(0x72);
+  f.set(blockFlags);
+  // Message words, transposed so that vector j holds word j of the four inputs.
+  for (let q = 0; q < 4; q++) {
+    const rows = m.slice(4 * q, 4 * q + 4);
+    for (let k = 0; k < 4; k++) f.get(p[k]).simd(SIMD.load, ...f.mem(0, 16 * q)).set(rows[k]);
+    transpose(f, rows, t);
+  }
+  for (let i = 0; i < 8; i++) f.get(h[i]).set(v[i]);
+  for (let i = 0; i < 4; i++) f.i32(IV[i]).simd(SIMD.splat).set(v[8 + i]);
+  f.get(ctrLo).set(v[12]).get(ctrHi).set(v[13]);
+  f.i32(64).simd(SIMD.splat).set(v[14]);
+  f.get(blockFlags).simd(SIMD.splat).set(v[15]);
+  rounds(f, vectorLanes(f, rot), v, m);
+  for (let i = 0; i < 8; i++) f.get(v[i]).get(v[i + 8]).simd(SIMD.xor).set(h[i]);
+  for (let k = 0; k < 4; k++) f.get(p[k]).i32(64).op(0x6a).set(p[k]);
+  f.get(block).i32(1).op(0x6a).set(block);
+  f.get(block).get(BLOCKS).op(0x49).op(0x0d, 0); // br_if 0 while block < blocks
+  f.op(0x0b); // end loop
+
+  // h[i] holds word i of the four outputs: transpose back and store 32 bytes per input.
+  transpose(f, h.slice(0, 4), t);
+  const high = h.slice(4, 8);
+  transpose(f, high, t);
+  for (let k = 0; k < 4; k++) {
+    f.get(OUT).get(h[k]).simd(SIMD.store, ...f.mem(0, 32 * k));
+    f.get(OUT).get(high[k]).simd(SIMD.store, ...f.mem(0, 32 * k + 16));
+  }
+  return f;
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** The module's bytes. Deterministic: the same script always gives the same bytes. */
+export function buildBlake3Wasm(): Uint8Array {
+  const types = [
+    [0x60, ...uleb(10), ...Array(10).fill(I32), 0], // hash4
+    [0x60, ...uleb(7), ...Array(7).fill(I32), 0], // compress
+  ];
+  const bytes = [
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vector(types)),
+    ...section(3, vector([[0], [1]])),
+    ...section(5, vector([[0x00, ...uleb(INITIAL_PAGES)]])),
+    ...section(
+      7,
+      vector([
+        [...name("memory"), 0x02, 0],
+        [...name("hash4"), 0x00, 0],
+        [...name("compress"), 0x00, 1],
+      ]),
+    ),
+    ...section(10, vector([hash4Function().bytes(), compressFunction().bytes()])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+/** The TypeScript module that embeds the bytes (base64, so it loads without file access). */
+export function blake3WasmSource(): string {
+  const base64 = btoa(String.fromCharCode(...buildBlake3Wasm()));
+  return `// Generated by scripts/build_blake3_wasm.ts from the BLAKE3 specification; do not edit.
+// Regenerate with \`deno run --allow-write scripts/build_blake3_wasm.ts\` (a unit test checks it).
+
+/** The BLAKE3 kernels (\`hash4\`, \`compress\`) as a WebAssembly module, base64. */
+export const BLAKE3_WASM_BASE64 =
+  "${base64}";
+`;
+}
+
+/** Where the generated module lives. */
+export const BLAKE3_WASM_PATH = nodePath.resolve(
+  import.meta.dirname!,
+  "..",
+  "src",
+  "hashing",
+  "blake3_wasm.ts",
+);
+
+if (import.meta.main) {
+  Deno.writeTextFileSync(BLAKE3_WASM_PATH, blake3WasmSource());
+  console.log(`wrote ${BLAKE3_WASM_PATH} (${buildBlake3Wasm().length} bytes of WebAssembly)`);
+}
