@@ -240,18 +240,7 @@ export function assertEntriesUnchanged(
     const dirPath = joinModelPath(root, dir);
     if (dir !== ".") {
       rootReal ??= realpathSync(root);
-      let real: string | undefined;
-      try {
-        real = realpathSync(dirPath);
-      } catch {
-        // Gone: reported below as replaced.
-      }
-      if (real !== nodePath.join(rootReal, ...dir.split("/"))) {
-        throw new ModelPathError(
-          dirPath,
-          `Directory '${dirPath}' was replaced while the model was being hashed.`,
-        );
-      }
+      assertDirectoryInPlace(rootReal, dir, dirPath);
     }
     const listed = new Map<string, Deno.DirEntry>();
     try {
@@ -384,18 +373,27 @@ export function assertUnchanged(modelPath: string, files: readonly ModelFile[]):
     if (dir === undefined || checkedDirs.has(dir)) continue;
     const dirPath = joinModelPath(root, dir);
     rootReal ??= realpathSync(root);
-    let real: string | undefined;
-    try {
-      real = realpathSync(dirPath);
-    } catch {
-      // Gone: reported below as replaced.
-    }
-    if (real !== nodePath.join(rootReal, ...dir.split("/"))) {
-      throw new ModelPathError(
-        dirPath,
-        `Directory '${dirPath}' was replaced while the model was being hashed.`,
-      );
-    }
+    assertDirectoryInPlace(rootReal, dir, dirPath);
     checkedDirs.add(dir);
+  }
+}
+
+/**
+ * Refuses a model directory `dir` (at `dirPath`) that no longer resolves to
+ * the same place under the model's real root: it was replaced, e.g. by a
+ * symlink, or removed while the model was being hashed.
+ */
+function assertDirectoryInPlace(rootReal: string, dir: string, dirPath: string): void {
+  let real: string | undefined;
+  try {
+    real = realpathSync(dirPath);
+  } catch {
+    // Gone: reported as replaced.
+  }
+  if (real !== nodePath.join(rootReal, ...dir.split("/"))) {
+    throw new ModelPathError(
+      dirPath,
+      `Directory '${dirPath}' was replaced while the model was being hashed.`,
+    );
   }
 }
