@@ -21,6 +21,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { type CliIo, processIo } from "../src/cli/io.ts";
 import { run } from "../src/cli/main.ts";
 
 const COMMON = {
@@ -130,13 +131,16 @@ export function translate(args: string[]): string[] {
   throw new Error(`unknown command '${command ?? ""}': expected sign-model or verify-model`);
 }
 
-if (import.meta.main) {
+/** Runs the adapter with `args` and returns the exit status (2: arguments it cannot translate). */
+export async function adapterMain(args: string[], io: CliIo = processIo()): Promise<number> {
   let cliArgs: string[];
   try {
-    cliArgs = translate(Deno.args);
+    cliArgs = translate(args);
   } catch (e) {
-    console.error(`conformance-adapter: ${(e as Error).message}`);
-    Deno.exit(2);
+    io.errRaw(`conformance-adapter: ${(e as Error).message}\n`);
+    return 2;
   }
-  Deno.exit(await run(cliArgs));
+  return await run(cliArgs, io);
 }
+
+if (import.meta.main) Deno.exit(await adapterMain(Deno.args));

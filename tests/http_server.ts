@@ -13,11 +13,18 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 
-/** Serves the files under `root` read-only; stops when disposed. */
+/**
+ * Serves the files under `root` read-only below `url` (which ends in a random
+ * folder: Deno caches remote modules by URL, and a port used again by a later
+ * run, perhaps of another checkout, must not get this run's files); stops when
+ * disposed.
+ */
 export function serveDirectory(root: string): { url: string; host: string } & AsyncDisposable {
+  const prefix = `/${crypto.randomUUID()}`;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    const rel = decodeURIComponent(new URL(req.url).pathname);
-    const path = nodePath.join(root, nodePath.normalize(rel));
+    const pathname = decodeURIComponent(new URL(req.url).pathname);
+    if (!pathname.startsWith(`${prefix}/`)) return new Response("not found", { status: 404 });
+    const path = nodePath.join(root, nodePath.normalize(pathname.slice(prefix.length)));
     if (req.method !== "GET" || !path.startsWith(root + nodePath.sep)) {
       return new Response("forbidden", { status: 403 });
     }
@@ -30,5 +37,9 @@ export function serveDirectory(root: string): { url: string; host: string } & As
     }
   });
   const host = `127.0.0.1:${server.addr.port}`;
-  return { url: `http://${host}`, host, [Symbol.asyncDispose]: () => server.shutdown() };
+  return {
+    url: `http://${host}${prefix}`,
+    host,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
 }
