@@ -318,11 +318,13 @@ function runPool(
 ): Promise<void> {
   const size = DIGEST_SIZE[algorithm];
   const idle = new Int32Array(new SharedArrayBuffer(4));
-  // With only small jobs the calling thread takes batches too, in place of
-  // one worker: it is idle anyway, and it starts at once (a worker takes
-  // ~50 ms). Large jobs would keep it from answering the workers for too long.
+  // With only small jobs or tree parts the calling thread takes batches too,
+  // in place of one worker: it is idle anyway, and it starts at once (a worker
+  // takes ~50 ms). Larger jobs would keep it from answering the workers for
+  // too long; a part (32 MiB) takes ~20 ms, and workers have two queued.
   const first = source.peek();
-  const callerHelps = first === undefined || jobBytes(first) < batchBytes;
+  const callerHelps = first === undefined || jobBytes(first) < batchBytes ||
+    first.subtreeChunk !== undefined;
   /** Jobs taken and not yet done. */
   let outstanding = 0;
 
