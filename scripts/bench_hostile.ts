@@ -17,18 +17,11 @@
 
 import * as nodePath from "node:path";
 import { peakRssKiB } from "./bench_util.ts";
+import { CA, CERT_MODEL, fileOptionCases, KEY_MODEL, PUB } from "../tests/file_options.ts";
 
 const ROOT = nodePath.resolve(import.meta.dirname!, "..");
 const MAIN = nodePath.join(ROOT, "main.ts");
 const DATA = nodePath.join(ROOT, "tests", "testdata");
-const CERT_KEYS = nodePath.join(DATA, "keys", "certificate");
-const KEY_MODEL = nodePath.join(DATA, "v1.1.0-elliptic-key");
-const CERT_MODEL = nodePath.join(DATA, "v1.0.1-certificate");
-const SIGSTORE_MODEL = nodePath.join(DATA, "v1.0.1-sigstore");
-const PUB = nodePath.join(CERT_KEYS, "signing-key-pub.pem");
-const KEY = nodePath.join(CERT_KEYS, "signing-key.pem");
-const CERT = nodePath.join(CERT_KEYS, "signing-key-cert.pem");
-const CA = nodePath.join(CERT_KEYS, "ca-cert.pem");
 const LIMIT_MS = 2000;
 const LIMIT_MIB = 300;
 
@@ -110,95 +103,7 @@ export async function measureHostile(): Promise<Refusal[]> {
       specials.push(link);
     }
     const out = nodePath.join(dir, "out.sig");
-    const options: [string, (p: string) => string[]][] = [
-      [
-        "verify key --signature",
-        (p) => ["verify", "key", "--signature", p, "--public-key", PUB, KEY_MODEL],
-      ],
-      ["verify key --public-key", (p) => [
-        "verify",
-        "key",
-        "--signature",
-        nodePath.join(KEY_MODEL, "model.sig"),
-        "--public-key",
-        p,
-        KEY_MODEL,
-      ]],
-      ["verify certificate --signature", (p) => [
-        "verify",
-        "certificate",
-        "--signature",
-        p,
-        "--certificate-chain",
-        CA,
-        CERT_MODEL,
-      ]],
-      ["verify certificate --certificate-chain", (p) => [
-        "verify",
-        "certificate",
-        "--signature",
-        nodePath.join(CERT_MODEL, "model.sig"),
-        "--certificate-chain",
-        p,
-        CERT_MODEL,
-      ]],
-      ["verify sigstore --trust-config", (p) => [
-        "verify",
-        "sigstore",
-        "--identity",
-        "a@example.com",
-        "--identity-provider",
-        "https://issuer.example",
-        "--trust-config",
-        p,
-        "--signature",
-        nodePath.join(SIGSTORE_MODEL, "model.sig"),
-        SIGSTORE_MODEL,
-      ]],
-      [
-        "sign key --private-key",
-        (p) => ["sign", "key", "--private-key", p, "--signature", out, KEY_MODEL],
-      ],
-      ["sign certificate --private-key", (p) => [
-        "sign",
-        "certificate",
-        "--private-key",
-        p,
-        "--signing-certificate",
-        CERT,
-        "--signature",
-        out,
-        KEY_MODEL,
-      ]],
-      ["sign certificate --signing-certificate", (p) => [
-        "sign",
-        "certificate",
-        "--private-key",
-        KEY,
-        "--signing-certificate",
-        p,
-        "--signature",
-        out,
-        KEY_MODEL,
-      ]],
-      ["sign certificate --certificate-chain", (p) => [
-        "sign",
-        "certificate",
-        "--private-key",
-        KEY,
-        "--signing-certificate",
-        CERT,
-        "--certificate-chain",
-        p,
-        "--signature",
-        out,
-        KEY_MODEL,
-      ]],
-      [
-        "sign sigstore --trust-config",
-        (p) => ["sign", "sigstore", "--trust-config", p, "--signature", out, KEY_MODEL],
-      ],
-    ];
+    const options = fileOptionCases(out);
     for (const [option, args] of options) {
       for (const p of specials) {
         const shown = p.startsWith(dir) ? nodePath.basename(p) : p;

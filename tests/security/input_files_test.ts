@@ -8,16 +8,8 @@ import { run } from "../../src/cli/main.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { readInputFile } from "../../src/util/input_file.ts";
 import { MAIN } from "../cli.ts";
-import { CERT_KEYS } from "../certs.ts";
-import { tempDir, VECTORS } from "../fixtures.ts";
-
-const KEY_MODEL = nodePath.join(VECTORS, "v1.1.0-elliptic-key");
-const CERT_MODEL = nodePath.join(VECTORS, "v1.0.1-certificate");
-const SIGSTORE_MODEL = nodePath.join(VECTORS, "v1.0.1-sigstore");
-const PUB = nodePath.join(CERT_KEYS, "signing-key-pub.pem");
-const KEY = nodePath.join(CERT_KEYS, "signing-key.pem");
-const CERT = nodePath.join(CERT_KEYS, "signing-key-cert.pem");
-const CA = nodePath.join(CERT_KEYS, "ca-cert.pem");
+import { tempDir } from "../fixtures.ts";
+import { fileOptionCases, KEY_MODEL, PUB } from "../file_options.ts";
 
 /** Runs the CLI in this process, capturing both streams. */
 async function runInProcess(
@@ -52,105 +44,11 @@ function specialInputs(dir: string): [string, string][] {
   return inputs;
 }
 
-/** Each option that reads a file, as a command line with `p` in that option's place. */
-function optionCases(out: string): [string, (p: string) => string[]][] {
-  const keyModel = ["--signature", nodePath.join(KEY_MODEL, "model.sig")];
-  return [
-    [
-      "verify key --signature",
-      (p) => ["verify", "key", "--signature", p, "--public-key", PUB, KEY_MODEL],
-    ],
-    [
-      "verify key --public-key",
-      (p) => ["verify", "key", ...keyModel, "--public-key", p, KEY_MODEL],
-    ],
-    ["verify certificate --signature", (p) => [
-      "verify",
-      "certificate",
-      "--signature",
-      p,
-      "--certificate-chain",
-      CA,
-      CERT_MODEL,
-    ]],
-    ["verify certificate --certificate-chain", (p) => [
-      "verify",
-      "certificate",
-      "--signature",
-      nodePath.join(CERT_MODEL, "model.sig"),
-      "--certificate-chain",
-      p,
-      CERT_MODEL,
-    ]],
-    ["verify sigstore --trust-config", (p) => [
-      "verify",
-      "sigstore",
-      "--identity",
-      "a@example.com",
-      "--identity-provider",
-      "https://issuer.example",
-      "--trust-config",
-      p,
-      "--signature",
-      nodePath.join(SIGSTORE_MODEL, "model.sig"),
-      SIGSTORE_MODEL,
-    ]],
-    [
-      "sign key --private-key",
-      (p) => ["sign", "key", "--private-key", p, "--signature", out, KEY_MODEL],
-    ],
-    ["sign certificate --private-key", (p) => [
-      "sign",
-      "certificate",
-      "--private-key",
-      p,
-      "--signing-certificate",
-      CERT,
-      "--signature",
-      out,
-      KEY_MODEL,
-    ]],
-    ["sign certificate --signing-certificate", (p) => [
-      "sign",
-      "certificate",
-      "--private-key",
-      KEY,
-      "--signing-certificate",
-      p,
-      "--signature",
-      out,
-      KEY_MODEL,
-    ]],
-    ["sign certificate --certificate-chain", (p) => [
-      "sign",
-      "certificate",
-      "--private-key",
-      KEY,
-      "--signing-certificate",
-      CERT,
-      "--certificate-chain",
-      p,
-      "--signature",
-      out,
-      KEY_MODEL,
-    ]],
-    ["sign sigstore --trust-config", (p) => [
-      "sign",
-      "sigstore",
-      "--trust-config",
-      p,
-      "--signature",
-      out,
-      KEY_MODEL,
-    ]],
-  ];
-}
-
 Deno.test("every option that reads a file refuses devices, a FIFO without a writer and symlinks to them: one line, exit 1", async () => {
   using dir = tempDir();
   const out = nodePath.join(dir.path, "out.sig");
   const inputs = specialInputs(dir.path);
-  for (const [option, args] of optionCases(out)) {
+  for (const [option, args] of fileOptionCases(out)) {
     for (const [path, kind] of inputs) {
       const r = await runInProcess(args(path));
       const what = `${option} ${path}`;
