@@ -23,18 +23,8 @@
  */
 
 import * as nodePath from "node:path";
+import { BLAKE3_IV as IV } from "../src/hashing/blake3.ts";
 
-/** BLAKE3's IV (the SHA-256 IV). */
-const IV = [
-  0x6a09e667,
-  0xbb67ae85,
-  0x3c6ef372,
-  0xa54ff53a,
-  0x510e527f,
-  0x9b05688c,
-  0x1f83d9ab,
-  0x5be0cd19,
-];
 /** The message word permutation applied between rounds. */
 const PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
 /** The G calls of a round: four columns, then four diagonals (state indices). */

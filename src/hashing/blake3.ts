@@ -29,7 +29,8 @@ const CHUNK_END = 2;
 const PARENT = 4;
 const ROOT = 8;
 
-const IV = [
+/** BLAKE3's IV (the SHA-256 IV); also the input of the kernel generator. */
+export const BLAKE3_IV: readonly number[] = [
   0x6a09e667,
   0xbb67ae85,
   0x3c6ef372,
@@ -103,7 +104,7 @@ export class Blake3 {
     this.#bytes = new Uint8Array(0);
     this.#grow(READ_PTR);
     const words = new DataView(this.#memory.buffer);
-    IV.forEach((w, i) => words.setUint32(IV_PTR + 4 * i, w, true));
+    BLAKE3_IV.forEach((w, i) => words.setUint32(IV_PTR + 4 * i, w, true));
   }
 
   /** Compiles the module once per thread and makes a fresh instance. */
