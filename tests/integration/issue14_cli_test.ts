@@ -19,6 +19,21 @@ function setup(root: string) {
   return { model, key, pub, sig: nodePath.join(root, "model.sig") };
 }
 
+/** `sign key` with the setup's key over an OCI manifest (`extra` arguments appended). */
+function signKeyOci(s: ReturnType<typeof setup>, manifest: string, ...extra: string[]) {
+  return runCli([
+    "sign",
+    "key",
+    "--private-key",
+    s.key,
+    "--signature",
+    s.sig,
+    "--oci-manifest",
+    manifest,
+    ...extra,
+  ]);
+}
+
 const payloadOf = (sig: string) =>
   atob(JSON.parse(Deno.readTextFileSync(sig)).dsseEnvelope.payload);
 
@@ -217,16 +232,7 @@ Deno.test("--oci-manifest: signs layers by title; verifies the pulled files and 
   const manifestPath = nodePath.join(tmp.path, "manifest.json");
   const m = orasManifest(s.model, ["README.md", "onnx/model.onnx", "weights.bin"]);
   Deno.writeTextFileSync(manifestPath, JSON.stringify(m));
-  const signed = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    s.sig,
-    "--oci-manifest",
-    manifestPath,
-  ]);
+  const signed = await signKeyOci(s, manifestPath);
   assert.equal(signed.code, 0, signed.stderr);
   const statement = JSON.parse(payloadOf(s.sig));
   assert.equal(statement.subject[0].name, "manifest");
@@ -293,30 +299,12 @@ Deno.test("--oci-manifest refuses every malformed manifest with one line", async
   for (const [label, change, says] of cases) {
     const path = nodePath.join(tmp.path, `${label}.json`);
     Deno.writeTextFileSync(path, JSON.stringify(change(base())));
-    const r = await runCli([
-      "sign",
-      "key",
-      "--private-key",
-      s.key,
-      "--signature",
-      s.sig,
-      "--oci-manifest",
-      path,
-    ]);
+    const r = await signKeyOci(s, path);
     assert.equal(r.code, 1, label);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     assert.match(r.stderr, says, label);
   }
-  const dir = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    s.sig,
-    "--oci-manifest",
-    s.model,
-  ]);
+  const dir = await signKeyOci(s, s.model);
   assert.match(dir.stderr, /not a regular file/);
 });
 
@@ -340,18 +328,7 @@ Deno.test("--oci-manifest with an index signs the manifest it names", async () =
       }],
     }),
   );
-  const r = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    s.sig,
-    "--oci-manifest",
-    index,
-    "--oci-index-manifest",
-    `sha256:${digest}`,
-  ]);
+  const r = await signKeyOci(s, index, "--oci-index-manifest", `sha256:${digest}`);
   assert.equal(r.code, 0, r.stderr);
   const v = await runCli([
     "verify",
