@@ -329,6 +329,16 @@ const FAILURES: { name: string; args: string[]; says: RegExp }[] = [
       /The public key from the certificate does not match the public key of PKCS #11 key 'k256'/,
   },
   {
+    name: "a PIN file that does not exist",
+    args: ["pkcs11-key", "--pkcs11-uri", hsm.uri("object=k256", "pin-source=/nonexistent/pin")],
+    says: /Cannot read PIN file '\/nonexistent\/pin': no such file/,
+  },
+  {
+    name: "a PIN file that is a directory",
+    args: ["pkcs11-key", "--pkcs11-uri", hsm.uri("object=k256", "pin-source=/tmp")],
+    says: /Cannot read PIN file '\/tmp': it is a directory, not a regular file/,
+  },
+  {
     name: "both pin-value and pin-source",
     args: ["pkcs11-key", "--pkcs11-uri", hsm.uri("object=k256", "pin-value=1234&pin-source=/x")],
     says: /give 'pin-value' or 'pin-source', not both/,

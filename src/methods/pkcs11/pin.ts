@@ -7,9 +7,9 @@
  * @module
  */
 
-import { closeSync, openSync, readSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Pkcs11Error } from "../../errors.ts";
+import { readInputFile } from "../../util/input_file.ts";
 import type { Pkcs11Uri } from "./uri.ts";
 
 /** Longest PIN file read; a PIN is a few dozen bytes at most. */
@@ -32,43 +32,17 @@ function pinFilePath(source: string): string {
 }
 
 function readPinFile(path: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const reason = code === "ENOENT"
-      ? "no such file"
-      : code === "EACCES"
-      ? "permission denied"
-      : "cannot open it";
-    throw new Pkcs11Error(`Cannot read the PIN file '${path}': ${reason}`);
-  }
-  try {
-    const buffer = new Uint8Array(MAX_PIN_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length > MAX_PIN_FILE_BYTES) {
-        throw new Pkcs11Error(
-          `Cannot read the PIN file '${path}': larger than ${MAX_PIN_FILE_BYTES} bytes`,
-        );
-      }
-    }
-    let end = length;
-    if (buffer[end - 1] === 0x0a) end--;
-    if (buffer[end - 1] === 0x0d) end--;
-    const pin = buffer.slice(0, end);
-    buffer.fill(0);
-    return pin;
-  } catch (e) {
-    if (e instanceof Pkcs11Error) throw e;
-    throw new Pkcs11Error(`Cannot read the PIN file '${path}': it is not a readable file`);
-  } finally {
-    closeSync(fd);
-  }
+  const bytes = readInputFile(path, {
+    what: "PIN file",
+    maxBytes: MAX_PIN_FILE_BYTES,
+    error: (message) => new Pkcs11Error(message),
+  });
+  let end = bytes.length;
+  if (bytes[end - 1] === 0x0a) end--;
+  if (bytes[end - 1] === 0x0d) end--;
+  const pin = bytes.slice(0, end);
+  bytes.fill(0);
+  return pin;
 }
 
 /** Reads a line from the terminal with echo off (raw mode), writing `prompt` to stderr. */
