@@ -74,14 +74,6 @@ export function* pythonBytesReprChunks(bytes: Uint8Array): Generator<Uint8Array>
   yield out.subarray(0, n);
 }
 
-/** {@linkcode pythonBytesReprChunks} as one string (for tests and small inputs). */
-export function pythonBytesRepr(bytes: Uint8Array): string {
-  const decoder = new TextDecoder();
-  let text = "";
-  for (const chunk of pythonBytesReprChunks(bytes)) text += decoder.decode(chunk);
-  return text;
-}
-
 /**
  * The PAE of 0.2.0 signatures, in chunks to feed a hash: capital `V`, and the
  * payload written as a Python bytes literal while the length is the raw

@@ -5,13 +5,7 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import * as nodePath from "node:path";
 import { verifyEcdsa } from "../../src/crypto/ec_keys.ts";
 import { fromBase64 } from "../../src/util/encoding.ts";
-import {
-  legacyPae,
-  legacyPaeChunks,
-  pae,
-  pythonBytesRepr,
-  pythonBytesReprChunks,
-} from "../../src/format/dsse.ts";
+import { legacyPae, legacyPaeChunks, pae, pythonBytesReprChunks } from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { VECTORS } from "../fixtures.ts";
@@ -59,6 +53,14 @@ Deno.test("PAE: the v1.1.0 key vector's signature verifies over it with P-384 / 
   assert.ok(!verifyEcdsa(key, pae(v.payloadType, v.payload), v.signature, "sha256"));
   assert.ok(!verifyEcdsa(key, legacyPae(v.payloadType, v.payload), v.signature, "sha384"));
 });
+
+/** The chunks joined as one string. */
+function pythonBytesRepr(bytes: Uint8Array): string {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (const chunk of pythonBytesReprChunks(bytes)) text += decoder.decode(chunk);
+  return text;
+}
 
 Deno.test("pythonBytesRepr: single quotes by default, printable ASCII as is", () => {
   assert.equal(pythonBytesRepr(encoder.encode('{"a": 1}')), `b'{"a": 1}'`);
