@@ -72,3 +72,30 @@ export async function runInProcess(args: string[]): Promise<CliResult> {
   });
   return { code, stdout, stderr };
 }
+
+/**
+ * Runs `script` in a fresh child (`deno eval`, working directory `cwd`, all
+ * permissions) and returns its trimmed standard output: how a test sees what
+ * one run loaded or compiled. `%MOD%` in `script` stands for the library's
+ * URL, quoted. A child that fails throws with its standard error.
+ */
+export async function childOutput(script: string, cwd: string): Promise<string> {
+  const mod = JSON.stringify(`file://${nodePath.join(ROOT, "mod.ts")}`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script.replaceAll("%MOD%", mod)],
+    cwd,
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  if (!out.success) throw new Error(`child failed: ${dec.decode(out.stderr)}`);
+  return dec.decode(out.stdout).trim();
+}
+
+/** Code for {@linkcode childOutput} that runs the CLI in-process with `args`, output dropped. */
+export function runCliCode(args: string[]): string {
+  const main = JSON.stringify(`file://${nodePath.join(ROOT, "src", "cli", "main.ts")}`);
+  return `{ const { run } = await import(${main});
+    await run(${
+    JSON.stringify(args)
+  }, { out: () => {}, errRaw: () => {}, stderrIsTerminal: false }); }`;
+}

@@ -1,29 +1,20 @@
 // The BLAKE3 WebAssembly module is compiled only when BLAKE3 is used: every other command and
 // algorithm pays nothing for it at start-up.
 import assert from "node:assert/strict";
-import * as nodePath from "node:path";
-import { ROOT } from "../cli.ts";
+import { childOutput, runCliCode } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
 
 /** Runs the CLI in-process in a child and reports how many WebAssembly modules it compiled. */
 async function compiledModules(args: string[]): Promise<number> {
-  const main = nodePath.join(ROOT, "src", "cli", "main.ts");
-  const code = `
-    let compiled = 0;
+  const text = await childOutput(
+    `let compiled = 0;
     const compile = WebAssembly.compile;
     WebAssembly.compile = (bytes) => (compiled++, compile(bytes));
-    const { run } = await import(${JSON.stringify(`file://${main}`)});
-    const io = { out: () => {}, errRaw: () => {}, stderrIsTerminal: false };
-    await run(${JSON.stringify(args)}, io);
-    console.log(compiled);
-  `;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", code],
-    cwd: VECTORS,
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  assert.match(text, /^\d+$/, new TextDecoder().decode(out.stderr));
+    ${runCliCode(args)}
+    console.log(compiled);`,
+    VECTORS,
+  );
+  assert.match(text, /^\d+$/);
   return Number(text);
 }
 

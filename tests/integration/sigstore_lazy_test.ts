@@ -1,9 +1,9 @@
 // Heavy dependencies load only with the method that needs them (start-up time, and no environment
 // access they need): the Sigstore packages with the sigstore method, the X.509 library with the
-// certificate method, the PKCS #11 FFI binding with the PKCS #11 methods (which need --allow-ffi).
+// certificate method, the PKCS #11 FFI binding with the PKCS #11 methods (which need --allow-ffi),
+// the OpenTelemetry API only with OTEL_DENO=true.
 import assert from "node:assert/strict";
-import * as nodePath from "node:path";
-import { ROOT } from "../cli.ts";
+import { childOutput, runCliCode } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
 import { sigstoreVerifyArgs } from "../sigstore_vector.ts";
 
@@ -14,29 +14,18 @@ const X509_PROBE = `typeof Reflect.getMetadata === "function"`;
 
 /** Runs the CLI in-process in a child and reports the value of `probe` afterwards. */
 function loads(args: string[], probe: string): Promise<boolean> {
-  const main = nodePath.join(ROOT, "src", "cli", "main.ts");
-  return probeAfter(
-    `import { run } from ${JSON.stringify(`file://${main}`)};
-    const io = { out: () => {}, errRaw: () => {}, stderrIsTerminal: false };
-    await run(${JSON.stringify(args)}, io);`,
-    probe,
-  );
+  return probeAfter(runCliCode(args), probe);
 }
 
 /** Runs `script` (which may import `%MOD%`, the library) in a child, then reports `probe`. */
 async function probeAfter(script: string, probe: string): Promise<boolean> {
-  const code = `
-    import crypto from "node:crypto";
-    ${script.replaceAll("%MOD%", JSON.stringify(`file://${nodePath.join(ROOT, "mod.ts")}`))}
-    console.log(${probe});
-  `;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", code],
-    cwd: VECTORS,
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  assert.ok(text === "true" || text === "false", new TextDecoder().decode(out.stderr));
+  const text = await childOutput(
+    `import crypto from "node:crypto";
+    ${script}
+    console.log(${probe});`,
+    VECTORS,
+  );
+  assert.ok(text === "true" || text === "false", text);
   return text === "true";
 }
 
@@ -111,6 +100,19 @@ Deno.test("commands other than sign pkcs11-* never load the PKCS #11 FFI code", 
     "v1.1.0-elliptic-key",
   ];
   assert.equal(await loads(pkcs11, FFI_PROBE), true);
+});
+
+/** Marked by src/deps/opentelemetry.ts when the OpenTelemetry API loads. */
+const OTEL_PROBE = `performance.getEntriesByName("model-signing:opentelemetry-loaded").length > 0`;
+
+Deno.test("with telemetry off, no command loads the OpenTelemetry API", async () => {
+  for (const args of [["--help"], ["digest", "v1.1.0-elliptic-key"], key]) {
+    assert.equal(await loads(args, OTEL_PROBE), false, args.join(" "));
+  }
+  // The probe works: with OTEL_DENO=true the same verification loads it.
+  const on = `Deno.env.set("OTEL_DENO", "true");
+    ${runCliCode(key)}`;
+  assert.equal(await probeAfter(on, OTEL_PROBE), true);
 });
 
 Deno.test("configuring a method loads nothing: the packages load in sign() and verify()", async () => {
