@@ -61,6 +61,8 @@ export class TimestampVerifier {
   readonly #trusted: readonly Uint8Array[];
 
   /**
+   * Trusts the given certificates for timestamps.
+   *
    * @param trustedDer The TSA certificates and their chains up to self-signed roots (DER); a path
    * must end at one of the self-signed ones.
    */

@@ -55,7 +55,7 @@ export interface CertificateVerifierOptions {
  * otherwise at the signing certificate's notBefore if asked (the Python tool's rule); otherwise
  * now, so an expired or not yet valid signing certificate fails.
  */
-export function validationTimes(
+function validationTimes(
   timestamps: readonly VerifiedTimestamp[] | undefined,
   validateAtNotBefore: boolean,
   now: Date = new Date(),
