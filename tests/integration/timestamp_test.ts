@@ -218,6 +218,11 @@ Deno.test("CLI: a TSA that is down or answers wrongly fails the signing; nothing
   dead.close(); // nothing listens there now
   const cases: [string, TsaMode, RegExp][] = [
     [deadUrl, "honest", /Timestamp request to http:\/\/127\.0\.0\.1:\d+\/tsr failed: /],
+    [
+      deadUrl.replace("http://", "http://user:secret@") + "?token=secret",
+      "honest",
+      /^Signing failed with error: Timestamp request to http:\/\/127\.0\.0\.1:\d+\/tsr failed: (?!.*secret)/,
+    ],
     [server.url, "rejection", /the TSA refused the request \(status 2\)/],
     [server.url, "wrong-nonce", /does not echo the request's nonce/],
     [server.url, "wrong-imprint", /message imprint is not the one requested/],
