@@ -8,6 +8,9 @@
  * @module
  */
 
+/** Marked on the performance timeline when this module loads (the lazy-loading test reads it). */
+performance.mark("model-signing:asn1-loaded");
+
 export { AsnConvert, OctetString } from "npm:@peculiar/asn1-schema@2.11.1";
 export {
   Attribute,
