@@ -15,7 +15,8 @@ import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } fr
 import * as asn1 from "../src/deps/asn1.ts";
 import * as x509 from "../src/deps/x509.ts";
 import { signedAttributesDer } from "../src/crypto/rfc3161.ts";
-import { type CaHandle, newCa } from "./certs.ts";
+import * as nodePath from "node:path";
+import { type CaHandle, CERT_KEYS, newCa } from "./certs.ts";
 
 const SHA256 = "2.16.840.1.101.3.4.2.1";
 const ECDSA_SHA256 = "1.2.840.10045.4.3.2";
@@ -218,6 +219,21 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 function fromHex(hex: string): Uint8Array {
   return new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+}
+
+/** `verify certificate` of `model` against the golden root, with `extra` options (e.g. a TSA chain). */
+export function verifyCertificateArgs(sig: string, model: string, extra: string[] = []): string[] {
+  const root = nodePath.join(CERT_KEYS, "ca-cert.pem");
+  return [
+    "verify",
+    "certificate",
+    "--certificate-chain",
+    root,
+    ...extra,
+    "--signature",
+    sig,
+    model,
+  ];
 }
 
 /** How the HTTP endpoint answers. */

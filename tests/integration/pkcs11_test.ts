@@ -11,10 +11,10 @@ import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { pae } from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS, type Curve, mintLeaf, writePemFile } from "../certs.ts";
-import { ROOT, runCli } from "../cli.ts";
+import { ROOT, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { PIN, softHsm, SOFTHSM_MODULE } from "../softhsm.ts";
-import { newTsa, serveTsa } from "../tsa.ts";
+import { newTsa, serveTsa, verifyCertificateArgs } from "../tsa.ts";
 
 const GOLDEN_ROOT = nodePath.join(CERT_KEYS, "ca-cert.pem");
 const CURVES: { curve: Curve; label: string; id: string; hash: string }[] = [
@@ -397,17 +397,7 @@ Deno.test("CLI: sign pkcs11-certificate --tsa-url verifies with verify certifica
   ], { env });
   assert.equal(signed.code, 0, signed.stderr);
   assert.equal(server.requests.length, 1);
-  const verify = (extra: string[]) =>
-    runCli([
-      "verify",
-      "certificate",
-      "--certificate-chain",
-      GOLDEN_ROOT,
-      ...extra,
-      "--signature",
-      sig,
-      model,
-    ]);
+  const verify = (extra: string[]) => runInProcess(verifyCertificateArgs(sig, model, extra));
   const verified = await verify(["--tsa-certificate-chain", tsaChain]);
   assert.equal(verified.code, 0, verified.stderr);
   assert.match(verified.stderr, /Timestamp 1: .* by CN=test-tsa/);

@@ -16,7 +16,7 @@ import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
 import { runCli, runInProcess } from "../cli.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
 import { writeKeyPair } from "../helpers.ts";
-import { newTsa, serveTsa, type TsaMode } from "../tsa.ts";
+import { newTsa, serveTsa, type TsaMode, verifyCertificateArgs } from "../tsa.ts";
 
 const GOLDEN_ROOT = nodePath.join(CERT_KEYS, "ca-cert.pem");
 const DAY = 86_400_000;
@@ -73,16 +73,7 @@ const signExpired = (sig: string, extra: string[] = []) =>
     model,
   ]);
 const verifyCertificate = (sig: string, extra: string[] = []) =>
-  runInProcess([
-    "verify",
-    "certificate",
-    "--certificate-chain",
-    GOLDEN_ROOT,
-    ...extra,
-    "--signature",
-    sig,
-    model,
-  ]);
+  runInProcess(verifyCertificateArgs(sig, model, extra));
 
 const readJson = (path: string) => JSON.parse(Deno.readTextFileSync(path));
 const tokensOf = (path: string): string[] =>
