@@ -1,9 +1,10 @@
 /**
  * A real RFC 3161 time-stamping authority for the tests, built on the `@peculiar` ASN.1 schemas
- * and `node:crypto`: its own self-signed root and an ECDSA P-256 TSA certificate (extended key
+ * and `node:crypto`: its own self-signed root and a TSA certificate (ECDSA P-256, or RSA) (extended key
  * usage id-kp-timeStamping, critical), tokens with a settable `genTime` (so a timestamp can lie
  * inside an expired certificate's validity), and an HTTP endpoint on 127.0.0.1 that answers
- * `application/timestamp-query` POSTs, with switches that make it answer wrongly.
+ * `application/timestamp-query` POSTs, with switches that make it answer wrongly. An RSA TSA
+ * is available too.
  *
  * The tokens carry the ESS signing-certificate-v2 attribute that `openssl ts -verify` requires,
  * so OpenSSL can check that this TSA is honest (tests/integration/timestamp_test.ts).
@@ -20,6 +21,7 @@ import { type CaHandle, CERT_KEYS, newCa } from "./certs.ts";
 
 const SHA256 = "2.16.840.1.101.3.4.2.1";
 const ECDSA_SHA256 = "1.2.840.10045.4.3.2";
+const RSA_SHA256 = "1.2.840.113549.1.1.11";
 const TIME_STAMPING = "1.3.6.1.5.5.7.3.8";
 const SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
 
@@ -27,6 +29,8 @@ const SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47";
 export interface TsaOptions {
   /** EKU on the TSA certificate: `critical` (default, RFC 3161), `non-critical`, `none`, `code-signing`. */
   eku?: "critical" | "non-critical" | "none" | "code-signing";
+  /** The TSA's key: ECDSA P-256 (default) or RSA-2048 (signing with PKCS #1 v1.5, SHA-256). */
+  key?: "ec" | "rsa";
   /** Validity of the TSA certificate (default 2020 – 2040). */
   notBefore?: Date;
   /** See `notBefore`. */
@@ -43,6 +47,8 @@ export interface TokenOptions {
   nonce?: Uint8Array;
   /** TSA policy OID (default 1.3.6.1.4.1.99999.1). */
   policy?: string;
+  /** OID of the imprint's hash algorithm (default SHA-256); `imprint` must then be given. */
+  imprintAlgorithm?: string;
 }
 
 /** A TSA: its certificates and its token factory. */
@@ -66,7 +72,9 @@ export interface TestTsa {
 /** Makes a TSA with a fresh root named `name`. */
 export async function newTsa(name = "test-tsa", options: TsaOptions = {}): Promise<TestTsa> {
   const root = await newCa(`${name}-root`);
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { privateKey, publicKey } = options.key === "rsa"
+    ? generateKeyPairSync("rsa", { modulusLength: 2048 })
+    : generateKeyPairSync("ec", { namedCurve: "P-256" });
   const spki = new Uint8Array(publicKey.export({ type: "spki", format: "der" }));
   const eku = options.eku ?? "critical";
   const extensions: x509.Extension[] = [
@@ -98,6 +106,7 @@ export async function newTsa(name = "test-tsa", options: TsaOptions = {}): Promi
       nonce: o.nonce ?? nonce,
       genTime: o.genTime ?? new Date(),
       policy: o.policy ?? "1.3.6.1.4.1.99999.1",
+      imprintAlgorithm: o.imprintAlgorithm ?? SHA256,
     });
   return {
     root,
@@ -136,12 +145,18 @@ export function rejectedResponse(): Uint8Array {
 function makeToken(
   certDer: Uint8Array,
   key: KeyObject,
-  t: { imprint: Uint8Array; nonce?: Uint8Array; genTime: Date; policy: string },
+  t: {
+    imprint: Uint8Array;
+    nonce?: Uint8Array;
+    genTime: Date;
+    policy: string;
+    imprintAlgorithm: string;
+  },
 ): Uint8Array {
   const tstInfo = new asn1.TSTInfo({
     policy: t.policy,
     messageImprint: new asn1.MessageImprint({
-      hashAlgorithm: new asn1.AlgorithmIdentifier({ algorithm: SHA256 }),
+      hashAlgorithm: new asn1.AlgorithmIdentifier({ algorithm: t.imprintAlgorithm }),
       hashedMessage: new asn1.OctetString(t.imprint),
     }),
     serialNumber: new Uint8Array([0x01, ...randomBytes(8)]).buffer,
@@ -177,7 +192,9 @@ function makeToken(
     }),
     digestAlgorithm: new asn1.AlgorithmIdentifier({ algorithm: SHA256 }),
     signedAttrs,
-    signatureAlgorithm: new asn1.AlgorithmIdentifier({ algorithm: ECDSA_SHA256 }),
+    signatureAlgorithm: new asn1.AlgorithmIdentifier({
+      algorithm: key.asymmetricKeyType === "rsa" ? RSA_SHA256 : ECDSA_SHA256,
+    }),
     signature: new asn1.OctetString(sign("sha256", set, key)),
   });
   const signedData = new asn1.SignedData({

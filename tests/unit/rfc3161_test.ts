@@ -12,6 +12,7 @@ import { tempDir } from "../fixtures.ts";
 import { newTsa, rejectedResponse, type TestTsa } from "../tsa.ts";
 
 const tsa = await newTsa();
+const defaultTsa = tsa;
 const other = await newTsa("other-tsa");
 const SIGNATURE = new TextEncoder().encode("the DSSE signature bytes");
 const trusted = (t: TestTsa) => new TimestampVerifier([t.certDer, t.root.certDer]);
@@ -95,6 +96,32 @@ Deno.test("a timestamp over another signature fails", async () => {
   await fails(
     trusted(tsa).verify([stamp(tsa, undefined, new Uint8Array([1, 2, 3]))], SIGNATURE),
     /^timestamp 1: the message imprint is not the hash of this signature$/,
+  );
+});
+
+Deno.test("the imprint's own hash decides: SHA-256, SHA-384 and SHA-512 verify, SHA-1 does not", async () => {
+  const hashes: [string, string][] = [
+    ["2.16.840.1.101.3.4.2.1", "sha256"],
+    ["2.16.840.1.101.3.4.2.2", "sha384"],
+    ["2.16.840.1.101.3.4.2.3", "sha512"],
+  ];
+  for (const [oid, hash] of hashes) {
+    const imprint = new Uint8Array(createHash(hash).update(SIGNATURE).digest());
+    const token = tsa.token(imprint, undefined, { imprintAlgorithm: oid });
+    await trusted(tsa).verify([token], SIGNATURE);
+    // The same digest under another algorithm's name does not pass.
+    const renamed = tsa.token(imprint, undefined, {
+      imprintAlgorithm: oid === hashes[0][0] ? hashes[1][0] : hashes[0][0],
+    });
+    await fails(trusted(tsa).verify([renamed], SIGNATURE), /imprint is not the hash/);
+  }
+  const sha1 = new Uint8Array(createHash("sha1").update(SIGNATURE).digest());
+  await fails(
+    trusted(tsa).verify(
+      [tsa.token(sha1, undefined, { imprintAlgorithm: "1.3.14.3.2.26" })],
+      SIGNATURE,
+    ),
+    /^timestamp 1: the message imprint uses an unsupported hash algorithm 1\.3\.14\.3\.2\.26$/,
   );
 });
 
@@ -195,42 +222,46 @@ Deno.test("OpenSSL accepts our request and the test TSA's token (the TSA is hone
   assert.equal(await openssl(args), false);
 });
 
-Deno.test("a token from `openssl ts -reply` verifies here", async () => {
-  using tmp = tempDir();
-  const p = (name: string) => nodePath.join(tmp.path, name);
-  Deno.writeTextFileSync(p("tsa.pem"), tsa.certPem);
-  Deno.writeTextFileSync(p("tsa.key"), tsa.keyPem);
-  Deno.writeTextFileSync(p("serial"), "01\n");
-  Deno.writeTextFileSync(
-    p("tsa.cnf"),
-    [
-      "[ tsa ]",
-      "default_tsa = tsa_config",
-      "[ tsa_config ]",
-      `serial = ${p("serial")}`,
-      `signer_cert = ${p("tsa.pem")}`,
-      `signer_key = ${p("tsa.key")}`,
-      "signer_digest = sha384",
-      "default_policy = 1.2.3.4.1",
-      "digests = sha256, sha384, sha512",
-      "ess_cert_id_alg = sha256",
-      "tsa_name = no",
-      "ess_cert_id_chain = no",
-      "",
-    ].join("\n"),
-  );
-  const request = timestampRequest(SIGNATURE);
-  Deno.writeFileSync(p("request.der"), request.der);
-  const args = ["ts", "-reply", "-config", p("tsa.cnf"), "-queryfile", p("request.der")];
-  const before = Math.floor(Date.now() / 1000) * 1000; // OpenSSL's genTime has whole seconds
-  assert.ok(await openssl([...args, "-out", p("response.der")]));
-  const after = Date.now();
-  const token = tokenFromResponse(Deno.readFileSync(p("response.der")), request);
-  const [verified] = await trusted(tsa).verify([token], SIGNATURE);
-  assert.equal(verified.policy, "1.2.3.4.1");
-  assert.ok(before <= verified.genTime.getTime() && verified.genTime.getTime() <= after);
-  await fails(trusted(other).verify([token], SIGNATURE), /^timestamp 1: /);
-});
+for (const key of ["ec", "rsa"] as const) {
+  Deno.test(`a token from \`openssl ts -reply\` verifies here (${key} TSA key)`, async () => {
+    const tsa = key === "ec" ? defaultTsa : await newTsa("rsa-tsa", { key });
+    using tmp = tempDir();
+    const p = (name: string) => nodePath.join(tmp.path, name);
+    Deno.writeTextFileSync(p("tsa.pem"), tsa.certPem);
+    Deno.writeTextFileSync(p("tsa.key"), tsa.keyPem);
+    Deno.writeTextFileSync(p("serial"), "01\n");
+    Deno.writeTextFileSync(
+      p("tsa.cnf"),
+      [
+        "[ tsa ]",
+        "default_tsa = tsa_config",
+        "[ tsa_config ]",
+        `serial = ${p("serial")}`,
+        `signer_cert = ${p("tsa.pem")}`,
+        `signer_key = ${p("tsa.key")}`,
+        "signer_digest = sha384",
+        "default_policy = 1.2.3.4.1",
+        "digests = sha256, sha384, sha512",
+        "ess_cert_id_alg = sha256",
+        "tsa_name = no",
+        "ess_cert_id_chain = no",
+        "",
+      ].join("\n"),
+    );
+    const request = timestampRequest(SIGNATURE);
+    Deno.writeFileSync(p("request.der"), request.der);
+    const args = ["ts", "-reply", "-config", p("tsa.cnf"), "-queryfile", p("request.der")];
+    const before = Math.floor(Date.now() / 1000) * 1000; // OpenSSL's genTime has whole seconds
+    assert.ok(await openssl([...args, "-out", p("response.der")]));
+    const after = Date.now();
+    const token = tokenFromResponse(Deno.readFileSync(p("response.der")), request);
+    const [verified] = await trusted(tsa).verify([token], SIGNATURE);
+    assert.equal(verified.policy, "1.2.3.4.1");
+    assert.equal(verified.tsa, key === "ec" ? "CN=test-tsa" : "CN=rsa-tsa");
+    assert.ok(before <= verified.genTime.getTime() && verified.genTime.getTime() <= after);
+    await fails(trusted(other).verify([token], SIGNATURE), /^timestamp 1: /);
+  });
+}
 
 async function openssl(args: string[]): Promise<boolean> {
   const out = await new Deno.Command("openssl", { args, stdout: "null", stderr: "null" }).output();
