@@ -19,7 +19,7 @@ import { createHash, verify as verifySignature, X509Certificate } from "node:cry
 import * as asn1 from "../deps/asn1.ts";
 import * as x509 from "../deps/x509.ts";
 import { TimestampError } from "../errors.ts";
-import type { VerificationLog } from "../format/contracts.ts";
+import type { SignerInfo, VerificationLog } from "../format/contracts.ts";
 import { toHex } from "../util/encoding.ts";
 import {
   HASH_OIDS,
@@ -112,6 +112,11 @@ export class TimestampVerifier {
       log("INFO", `Timestamp ${i + 1}: ${t.genTime.toISOString()} by ${t.tsa}`)
     );
     return verified;
+  }
+
+  /** The `timestamps` member of a verifier's {@linkcode SignerInfo} for what {@linkcode verify} returned. */
+  describe(verified: readonly VerifiedTimestamp[]): Pick<SignerInfo, "timestamps"> {
+    return { timestamps: verified.map((t) => ({ genTime: t.genTime.toISOString(), tsa: t.tsa })) };
   }
 
   async #verifyOne(token: Uint8Array, signature: Uint8Array): Promise<VerifiedTimestamp> {

@@ -115,6 +115,8 @@ Deno.test("CLI: sign key --tsa-url, verify key --tsa-certificate-chain", async (
   const ignored = await verifyKey(sig);
   assert.equal(ignored.code, 0, ignored.stderr);
   assert.doesNotMatch(ignored.stderr, /Timestamp/);
+  const json = await verifyKey(sig, ["--json"]);
+  assert.equal(JSON.parse(json.stdout).signer.timestamps, undefined);
   // Another TSA's chain does not verify it.
   failedWith(
     await verifyKey(sig, ["--tsa-certificate-chain", otherChain]),
@@ -130,6 +132,10 @@ Deno.test("CLI: an expired leaf verifies with a timestamp inside its validity, a
   const verified = await verifyCertificate(stamped, ["--tsa-certificate-chain", tsaChain]);
   assert.equal(verified.code, 0, verified.stderr);
   assert.match(verified.stderr, new RegExp(`Timestamp 1: ${THEN.toISOString()} by CN=test-tsa`));
+  const json = await verifyCertificate(stamped, ["--tsa-certificate-chain", tsaChain, "--json"]);
+  assert.deepEqual(JSON.parse(json.stdout).signer.timestamps, [
+    { genTime: THEN.toISOString(), tsa: "CN=test-tsa" },
+  ]);
   // The same bundle with its timestamp ignored, and a bundle without one: checked now, expired.
   failedWith(await verifyCertificate(stamped), /leaf "CN=test-signer" has expired at/);
   const plain = sigPath();

@@ -133,7 +133,10 @@ export class CertificateVerifier implements BundleVerifier {
     return {
       payloadType: b.payloadType,
       payload: b.payload,
-      signer: describeCertificates(b.material.certificates),
+      signer: {
+        ...describeCertificates(b.material.certificates),
+        ...(stamped && this.#timestamps?.describe(stamped)),
+      },
     };
   }
 }

@@ -78,11 +78,15 @@ export class EllipticKeyVerifier implements BundleVerifier {
     const ok = verifyEcdsa(this.#key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
       verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash);
     if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
-    await this.#timestamps?.verify(b.timestamps, b.signature, this.#log);
+    const stamps = this.#timestamps;
+    const stamped = await stamps?.verify(b.timestamps, b.signature, this.#log);
     return {
       payloadType: b.payloadType,
       payload: b.payload,
-      signer: { keyHint: publicKeyHint(this.#key) },
+      signer: {
+        keyHint: publicKeyHint(this.#key),
+        ...(stamped && stamps?.describe(stamped)),
+      },
     };
   }
 }
