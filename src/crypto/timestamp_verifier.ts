@@ -114,7 +114,10 @@ export class TimestampVerifier {
     return verified;
   }
 
-  /** The `timestamps` member of a verifier's {@linkcode SignerInfo} for what {@linkcode verify} returned. */
+  /**
+   * The `timestamps` member of a verifier's {@linkcode SignerInfo}, for what
+   * {@linkcode TimestampVerifier.verify} returned.
+   */
   describe(verified: readonly VerifiedTimestamp[]): Pick<SignerInfo, "timestamps"> {
     return { timestamps: verified.map((t) => ({ genTime: t.genTime.toISOString(), tsa: t.tsa })) };
   }
