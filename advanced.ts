@@ -48,4 +48,6 @@ export { EllipticKeySigner } from "./src/methods/key/signer.ts";
 export { EllipticKeyVerifier } from "./src/methods/key/verifier.ts";
 export { CertificateSigner } from "./src/methods/certificate/signer.ts";
 export { CertificateVerifier } from "./src/methods/certificate/verifier.ts";
+export { TimestampVerifier } from "./src/crypto/timestamp_verifier.ts";
+export { requestTimestamp } from "./src/crypto/tsa_client.ts";
 export { compareManifests, verifyModel, type VerifyModelOptions } from "./src/api/pipeline.ts";

@@ -99,7 +99,12 @@ export {
 } from "./src/api/hashing_config.ts";
 export { Manifest, type ManifestItem, type Serialization } from "./src/manifest/manifest.ts";
 export { sign, SigningConfig } from "./src/api/signing_config.ts";
-export { VerifyingConfig } from "./src/api/verifying_config.ts";
+export {
+  type CertificateVerifyingOptions,
+  type TimestampVerifyingOptions,
+  VerifyingConfig,
+} from "./src/api/verifying_config.ts";
+export type { TimestampVerifier, VerifiedTimestamp } from "./src/crypto/timestamp_verifier.ts";
 export type {
   ExpectedItem,
   ExpectedManifest,

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "IDENTITY"
   | "SIGSTORE"
   | "PKCS11"
+  | "TIMESTAMP"
   | "OUTPUT";
 
 /**
@@ -216,6 +217,20 @@ export class Pkcs11Error extends ModelSigningError {
   constructor(message: string, ckr?: number) {
     super("PKCS11", message);
     this.ckr = ckr;
+  }
+}
+
+/**
+ * An RFC 3161 timestamp could not be obtained at signing (the TSA is unreachable or answers
+ * wrongly), or a timestamp in a signature does not verify, or one was required and is missing.
+ */
+export class TimestampError extends ModelSigningError {
+  /**
+   * Creates the error.
+   * @param message Full message (at verification: `timestamp N: reason`).
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TIMESTAMP", message, options);
   }
 }
 

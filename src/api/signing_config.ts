@@ -8,7 +8,8 @@
 
 import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
-import { serializeBundle } from "../format/bundle.ts";
+import { bundleSignature, serializeBundle, withRfc3161Timestamps } from "../format/bundle.ts";
+import { ConfigError } from "../errors.ts";
 import { buildStatement } from "../format/statement.ts";
 import { modelName } from "../hashing/paths.ts";
 import { inSpan, type SpanScope } from "../util/telemetry.ts";
@@ -17,7 +18,7 @@ import { checkSignatureTarget } from "./signature_target.ts";
 import { EllipticKeySigner } from "../methods/key/signer.ts";
 import type { CertificateSignerFiles } from "../methods/certificate/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
-import type { PayloadSigner, SignerInfo } from "../format/contracts.ts";
+import type { BundleJson, PayloadSigner, SignerInfo } from "../format/contracts.ts";
 import { hashReusing, type ReuseOptions, type ReuseReport, reuseVerifier } from "./reuse.ts";
 
 /** What a signing produced. */
@@ -33,6 +34,9 @@ export interface SigningResult {
 /** Prepares the signer when `sign` runs; methods whose packages load lazily import them here. */
 type SignerLoader = () => Promise<PayloadSigner>;
 
+/** Adds a timestamp to a freshly signed bundle. */
+type Timestamper = (bundle: BundleJson) => Promise<BundleJson>;
+
 /**
  * Which signer, and how the model is hashed. Every `use*` and `set*` method
  * returns the object itself so calls chain as in the Python API; without a
@@ -41,6 +45,8 @@ type SignerLoader = () => Promise<PayloadSigner>;
 export class SigningConfig {
   #hashing: HashingConfig = new HashingConfig();
   #signer: SignerLoader | undefined;
+  #keyless = true;
+  #tsaUrl: string | undefined;
   #reuse: ReuseOptions | undefined;
 
   /** Hash the model with `config` (default: files, SHA-256, git entries ignored). */
@@ -57,6 +63,32 @@ export class SigningConfig {
    */
   reuseSignature(options: ReuseOptions): this {
     this.#reuse = options;
+    return this;
+  }
+
+  /**
+   * After signing, ask the RFC 3161 time-stamping authority at `url` (HTTP or HTTPS) for a
+   * timestamp over the signature and store it in the bundle (`--tsa-url`; docs/format.md §4.6).
+   * The answer is checked (status granted, the imprint and the nonce echoed) before anything is
+   * written; an unreachable TSA or a wrong answer fails the signing. For the key, certificate and
+   * PKCS #11 signers and custom ones, not Sigstore (whose instance timestamps its own bundles).
+   * `undefined` turns it off.
+   *
+   * @throws {ConfigError} when `url` is not an absolute http: or https: URL.
+   */
+  setTsaUrl(url: string | undefined): this {
+    if (url !== undefined) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(url);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+        throw new ConfigError("tsa-url", "--tsa-url must be an http:// or https:// URL.");
+      }
+    }
+    this.#tsaUrl = url;
     return this;
   }
 
@@ -106,12 +138,28 @@ export class SigningConfig {
     return this.#useLoader(async () => {
       const { SigstoreSigner } = await import("../methods/sigstore/signer.ts");
       return new SigstoreSigner(copy);
-    });
+    }, true);
   }
 
-  #useLoader(load: SignerLoader): this {
+  #useLoader(load: SignerLoader, keyless = false): this {
     this.#signer = load;
+    this.#keyless = keyless;
     return this;
+  }
+
+  /** The TSA step, its packages loaded now (before hashing), or undefined without a TSA. */
+  async #timestamper(): Promise<Timestamper | undefined> {
+    const url = this.#tsaUrl;
+    if (url === undefined) return undefined;
+    if (this.#keyless) {
+      throw new ConfigError(
+        "tsa-url",
+        "--tsa-url applies to key, certificate and PKCS #11 signing; a Sigstore instance timestamps its own signatures.",
+      );
+    }
+    const { requestTimestamp } = await import("../crypto/tsa_client.ts");
+    return async (bundle) =>
+      withRfc3161Timestamps(bundle, [await requestTimestamp(url, bundleSignature(bundle))]);
   }
 
   /**
@@ -172,15 +220,16 @@ export class SigningConfig {
    */
   async signDetailed(modelPath: string, signaturePath: string): Promise<SigningResult> {
     checkSignatureTarget(signaturePath, modelPath);
-    return await this.#withSigner(modelPath, async (signer, span) => {
+    return await this.#withSigner(modelPath, async (signer, timestamper, span) => {
+      const steps = { signer, timestamper, span };
       if (!this.#reuse) {
         const manifest = await this.#hashing.hash(modelPath);
-        return await this.#signManifest(manifest, signaturePath, signer, span, modelPath);
+        return await this.#signManifest(manifest, signaturePath, steps, modelPath);
       }
       const verifier = reuseVerifier(this.#reuse, signer);
       const reused = await hashReusing(modelPath, this.#hashing, verifier, this.#reuse);
       return {
-        ...(await this.#signManifest(reused.manifest, signaturePath, signer, span, modelPath)),
+        ...(await this.#signManifest(reused.manifest, signaturePath, steps, modelPath)),
         reuse: reused.report,
       };
     });
@@ -196,45 +245,55 @@ export class SigningConfig {
     checkSignatureTarget(signaturePath);
     return await this.#withSigner(
       manifest.modelName,
-      (signer, span) => this.#signManifest(manifest, signaturePath, signer, span),
+      (signer, timestamper, span) =>
+        this.#signManifest(manifest, signaturePath, { signer, timestamper, span }),
     );
   }
 
   /** Runs `work` in the `sign` span with the configured signer, released afterwards. */
   async #withSigner<T>(
     source: string,
-    work: (signer: PayloadSigner, span: SpanScope) => Promise<T>,
+    work: (
+      signer: PayloadSigner,
+      timestamper: Timestamper | undefined,
+      span: SpanScope,
+    ) => Promise<T>,
   ): Promise<T> {
     if (!this.#signer) this.useSigstoreSigner();
-    // Before hashing: a wrong key, certificate, token or trust config fails at once.
+    // Before hashing: a wrong key, certificate, token, trust config or TSA URL fails at once.
+    const timestamper = await this.#timestamper();
     const signer = await this.#signer!();
     try {
       return await inSpan(
         "sign",
         { "model.name": modelName(source) },
-        (span) => work(signer, span),
+        (span) => work(signer, timestamper, span),
       );
     } finally {
       signer.close?.();
     }
   }
 
-  /** Signs `manifest` (of the model at `modelPath`, when there is one) and writes the signature. */
+  /**
+   * Signs `manifest` (of the model at `modelPath`, when there is one), timestamps the signature
+   * if asked, and writes it.
+   */
   async #signManifest(
     manifest: Manifest,
     signaturePath: string,
-    signer: PayloadSigner,
-    span: SpanScope,
+    steps: { signer: PayloadSigner; timestamper: Timestamper | undefined; span: SpanScope },
     modelPath?: string,
   ): Promise<SigningResult> {
+    const { signer, timestamper, span } = steps;
     assertNotEmpty(manifest, modelPath ?? manifest.modelName);
     span.set({ "model.root_digest": manifest.rootDigestString() });
     const statement = await inSpan("statement", {}, () => buildStatement(manifest));
-    const bundle = await inSpan(
+    const signed = await inSpan(
       "sign_payload",
       { "signing.signer": signer.constructor.name },
       () => signer.sign(statement),
     );
+    const bundle = timestamper ? await inSpan("timestamp", {}, () => timestamper(signed)) : signed;
     // Again just before the write: the path may have changed while hashing.
     checkSignatureTarget(signaturePath, modelPath);
     writeFileAtomic(signaturePath, serializeBundle(bundle));

@@ -8,9 +8,11 @@ import { ConfigError } from "../errors.ts";
 import type { HashingConfig } from "./hashing_config.ts";
 import type { BundleVerifier, VerificationLog } from "../format/contracts.ts";
 import type { CertificateVerifierOptions } from "../methods/certificate/verifier.ts";
+import type { TimestampVerifier } from "../crypto/timestamp_verifier.ts";
 import type { SigstoreVerifierOptions } from "../methods/sigstore/options.ts";
 import type { ExpectedManifest } from "../format/statement.ts";
 import { EllipticKeyVerifier } from "../methods/key/verifier.ts";
+import { loadPublicKey } from "../crypto/ec_keys.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import {
   type VerificationResult,
@@ -33,6 +35,30 @@ export function sigstoreVerifier(options: SigstoreVerifierOptions): BundleVerifi
 
 /** Prepares the verifier when `verify` runs; lazily loaded methods import their packages here. */
 type VerifierLoader = () => Promise<BundleVerifier>;
+
+/** What the key and certificate verifiers take to check RFC 3161 timestamps (§5.8). */
+export interface TimestampVerifyingOptions {
+  /**
+   * PEM files with the TSA certificates and their chains up to trusted self-signed roots
+   * (`--tsa-certificate-chain`). When given, every timestamp in the bundle must verify, and there
+   * must be at least one; when not, timestamps in the bundle are ignored, as the Python tool does.
+   */
+  readonly tsaCertificateChain?: readonly string[];
+}
+
+/** Options of {@linkcode VerifyingConfig.useCertificateVerifier}. */
+export type CertificateVerifyingOptions =
+  & Omit<CertificateVerifierOptions, "log" | "timestamps">
+  & TimestampVerifyingOptions;
+
+/** The timestamp verifier for `paths`, its packages loaded only when there are some. */
+async function timestampVerifier(
+  paths: readonly string[] | undefined,
+): Promise<TimestampVerifier | undefined> {
+  if (!paths || paths.length === 0) return undefined;
+  const { TimestampVerifier } = await import("../crypto/timestamp_verifier.ts");
+  return TimestampVerifier.fromFiles(paths);
+}
 
 /**
  * Which verifier, which files count, and where log lines go. Every `use*`
@@ -83,28 +109,37 @@ export class VerifyingConfig {
   }
 
   /**
-   * Verify key-method signatures with a PEM public key.
+   * Verify key-method signatures with a PEM public key; with `tsaCertificateChain`, also the
+   * bundle's RFC 3161 timestamps (read, with the packages they need, when
+   * {@linkcode VerifyingConfig.verify} starts).
    *
    * @throws {KeyError}
    */
-  useEllipticKeyVerifier(options: { publicKey: string }): this {
-    return this.useVerifier(
-      EllipticKeyVerifier.fromFile(options.publicKey, (l, m) => this.#log(l, m)),
-    );
+  useEllipticKeyVerifier(options: { publicKey: string } & TimestampVerifyingOptions): this {
+    const log: VerificationLog = (l, m) => this.#log(l, m);
+    const key = new EllipticKeyVerifier(loadPublicKey(options.publicKey), log);
+    const chain = [...(options.tsaCertificateChain ?? [])];
+    if (chain.length === 0) return this.useVerifier(key);
+    return this.#useLoader(async () => key.withTimestamps(await timestampVerifier(chain)));
   }
 
   /**
    * Verify certificate-method signatures against the CA certificates in
-   * `certificateChain` (default: the system's roots). The files are read
+   * `certificateChain` (default: the system's roots). The chain is checked now,
+   * or at the time of each verified timestamp with `tsaCertificateChain`, or
+   * at the signing certificate's notBefore with `validateAtNotBefore` (the
+   * Python tool's rule; docs/format.md §5.3). The files are read
    * when {@linkcode VerifyingConfig.verify} starts: the X.509 library they
    * need loads only then (~130 ms of start-up the other methods must not pay).
    */
-  useCertificateVerifier(options: Omit<CertificateVerifierOptions, "log"> = {}): this {
-    const copy = { ...options, certificateChain: [...(options.certificateChain ?? [])] };
+  useCertificateVerifier(options: CertificateVerifyingOptions = {}): this {
+    const { tsaCertificateChain, ...rest } = options;
+    const copy = { ...rest, certificateChain: [...(options.certificateChain ?? [])] };
+    const tsa = [...(tsaCertificateChain ?? [])];
     const log: VerificationLog = (l, m) => this.#log(l, m);
     return this.#useLoader(async () => {
       const { CertificateVerifier } = await import("../methods/certificate/verifier.ts");
-      return new CertificateVerifier({ ...copy, log });
+      return new CertificateVerifier({ ...copy, log, timestamps: await timestampVerifier(tsa) });
     });
   }
 

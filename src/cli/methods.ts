@@ -57,6 +57,21 @@ const CERTIFICATE_CHAIN = {
   help: "PEM file with one or more certificates",
 } as const;
 
+const TSA_URL = {
+  type: "string",
+  metavar: "URL",
+  help: "After signing, get an RFC 3161 timestamp over the signature from this TSA " +
+    "(needs --allow-net for its host)",
+} as const;
+
+const TSA_CERTIFICATE_CHAIN = {
+  type: "string",
+  multiple: true,
+  metavar: "PATH",
+  help: "PEM TSA certificate and its chain up to a trusted root: every timestamp in the " +
+    "signature must verify, and there must be one (default: timestamps are ignored)",
+} as const;
+
 const strings = (values: OptionValues, name: string) =>
   (values[name] as string[] | undefined) ?? [];
 const optional = (values: OptionValues, name: string) => values[name] as string | undefined;
@@ -71,18 +86,23 @@ const key: CliMethod = {
       help: "PEM private key, SEC1 or PKCS#8 (required)",
     },
     password: { type: "string", metavar: "TEXT", help: "Password of an encrypted private key" },
+    "tsa-url": TSA_URL,
   },
   verifyOptions: {
     "public-key": { type: "string", metavar: "PATH", help: "PEM public key (required)" },
+    "tsa-certificate-chain": TSA_CERTIFICATE_CHAIN,
   },
   configureSigner(values, config, usage) {
     config.useEllipticKeySigner({
       privateKey: requireString(values, "private-key", usage),
       password: optional(values, "password"),
-    });
+    }).setTsaUrl(optional(values, "tsa-url"));
   },
   configureVerifier(values, config, usage) {
-    config.useEllipticKeyVerifier({ publicKey: requireString(values, "public-key", usage) });
+    config.useEllipticKeyVerifier({
+      publicKey: requireString(values, "public-key", usage),
+      tsaCertificateChain: strings(values, "tsa-certificate-chain"),
+    });
   },
 };
 
@@ -104,6 +124,7 @@ const certificate: CliMethod = {
       ...CERTIFICATE_CHAIN,
       help: "PEM intermediates to include in the signature",
     },
+    "tsa-url": TSA_URL,
   },
   verifyOptions: {
     "certificate-chain": {
@@ -114,18 +135,30 @@ const certificate: CliMethod = {
       type: "boolean",
       help: "Log the SHA-256 fingerprints of all certificates",
     },
+    "tsa-certificate-chain": {
+      ...TSA_CERTIFICATE_CHAIN,
+      help: TSA_CERTIFICATE_CHAIN.help +
+        "; the certificate chain is then checked at each timestamp's time instead of now",
+    },
+    "validate-at-not-before": {
+      type: "boolean",
+      help: "Without timestamps, check the certificate chain at the signing certificate's " +
+        "notBefore, as the Python tool does (an expired certificate verifies), instead of now",
+    },
   },
   configureSigner(values, config, usage) {
     config.useCertificateSigner({
       privateKey: requireString(values, "private-key", usage),
       signingCertificate: requireString(values, "signing-certificate", usage),
       certificateChain: strings(values, "certificate-chain"),
-    });
+    }).setTsaUrl(optional(values, "tsa-url"));
   },
   configureVerifier(values, config) {
     config.useCertificateVerifier({
       certificateChain: strings(values, "certificate-chain"),
       logFingerprints: values["log-fingerprints"] === true,
+      tsaCertificateChain: strings(values, "tsa-certificate-chain"),
+      validateAtNotBefore: values["validate-at-not-before"] === true,
     });
   },
 };
@@ -229,10 +262,11 @@ function pkcs11Verifier(instead: "key" | "certificate") {
 const pkcs11Key: CliMethod = {
   description:
     "Sign with an elliptic-curve key on a PKCS #11 token (needs --allow-ffi); verify with 'verify key'.",
-  signOptions: { "pkcs11-uri": PKCS11_URI },
+  signOptions: { "pkcs11-uri": PKCS11_URI, "tsa-url": TSA_URL },
   verifyOptions: {},
   configureSigner(values, config, usage) {
-    config.usePkcs11Signer({ uri: requireString(values, "pkcs11-uri", usage) });
+    config.usePkcs11Signer({ uri: requireString(values, "pkcs11-uri", usage) })
+      .setTsaUrl(optional(values, "tsa-url"));
     return Promise.resolve();
   },
   configureVerifier: pkcs11Verifier("key"),
@@ -245,6 +279,7 @@ const pkcs11Certificate: CliMethod = {
     "pkcs11-uri": PKCS11_URI,
     "signing-certificate": certificate.signOptions["signing-certificate"],
     "certificate-chain": certificate.signOptions["certificate-chain"],
+    "tsa-url": TSA_URL,
   },
   verifyOptions: {},
   configureSigner(values, config, usage) {
@@ -252,7 +287,7 @@ const pkcs11Certificate: CliMethod = {
       uri: requireString(values, "pkcs11-uri", usage),
       signingCertificate: requireString(values, "signing-certificate", usage),
       certificateChain: strings(values, "certificate-chain"),
-    });
+    }).setTsaUrl(optional(values, "tsa-url"));
     return Promise.resolve();
   },
   configureVerifier: pkcs11Verifier("certificate"),

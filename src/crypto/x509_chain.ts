@@ -1,9 +1,11 @@
 /**
- * X.509 path validation for the `certificate` method (docs/format.md §5.3), replicating what the
- * Python tool gets from pyOpenSSL's `X509StoreContext.verify_certificate` with default OpenSSL
- * parameters:
+ * X.509 path validation for the `certificate` method (docs/format.md §5.3) and for time-stamping
+ * authorities (§5.8), replicating what the Python tool gets from pyOpenSSL's
+ * `X509StoreContext.verify_certificate` with default OpenSSL parameters:
  *
- * - the validation time is the leaf's `notBefore`; the current time is never consulted;
+ * - every certificate on the path must be valid at one validation time, which the caller chooses
+ *   (docs/format.md §5.3: a timestamp's time, the current time, or the leaf's `notBefore` as the
+ *   Python tool does);
  * - a path runs from the leaf through bundle intermediates to a self-signed certificate that is a
  *   trust anchor (no partial chains; a self-signed root found only in the bundle is not trusted);
  * - every issuer is a CA, may sign certificates, respects path-length limits, and signed the
@@ -36,6 +38,20 @@ export interface ChainValidationResult {
   fingerprints: { trusted: string[]; bundle: string[] };
   /** Non-fatal findings about the leaf's usage extensions, to log at WARNING level. */
   warnings: string[];
+}
+
+/**
+ * When a path must be valid: an instant, or `"leaf-not-before"` (the leaf's own `notBefore`, the
+ * Python tool's rule, which accepts an expired leaf).
+ */
+export type ValidationTime = Date | "leaf-not-before";
+
+/** What {@linkcode validatePath} yields: the parsed leaf and the fingerprints. */
+export interface ValidatedPath {
+  /** The leaf, parsed. */
+  leaf: x509.X509Certificate;
+  /** As in {@linkcode ChainValidationResult.fingerprints}. */
+  fingerprints: { trusted: string[]; bundle: string[] };
 }
 
 /** Result of {@linkcode leafUsageAllowsSigning}. */
@@ -118,6 +134,7 @@ export function describeCertificates(ders: readonly Uint8Array[]): {
  * @param leafDer The leaf, `x509CertificateChain.certificates[0]`.
  * @param intermediatesDer Untrusted bundle certificates, `certificates[1:]`.
  * @param trustAnchorsDer Trusted certificates (only self-signed ones end a path).
+ * @param time When every certificate on the path must be valid (default: now).
  * @returns The leaf, its key, fingerprints and usage warnings.
  * @throws {CertificateError} With a one-line reason when a certificate cannot be parsed, no valid
  * path exists, or the leaf may not sign.
@@ -126,15 +143,67 @@ export async function validateCertificateChain(
   leafDer: Uint8Array,
   intermediatesDer: Uint8Array[],
   trustAnchorsDer: Uint8Array[],
+  time: ValidationTime = new Date(),
 ): Promise<ChainValidationResult> {
-  const leaf = parseCertificate(leafDer, "signing certificate");
+  const { leaf, fingerprints } = await validatePath(leafDer, intermediatesDer, trustAnchorsDer, {
+    time,
+    leafRole: "signing certificate",
+    bundleRole: (i) => `bundle certificate ${i + 2}`,
+  });
+  const usage = leafUsage(leaf);
+  if (!usage.allowed) throw new CertificateError("Signing certificate cannot be used for signing");
+
+  let nodeLeaf: NodeX509Certificate;
+  try {
+    nodeLeaf = new NodeX509Certificate(leafDer);
+  } catch (cause) {
+    throw new CertificateError(`signing certificate cannot be loaded: ${message(cause)}`, {
+      cause,
+    });
+  }
+  return {
+    leaf: nodeLeaf,
+    leafPublicKey: nodeLeaf.publicKey,
+    fingerprints,
+    warnings: usage.warnings,
+  };
+}
+
+/** How {@linkcode validatePath} names the certificates in its messages, and when it checks. */
+export interface PathOptions {
+  /** When every certificate on the path must be valid. */
+  readonly time: ValidationTime;
+  /** The leaf's role, e.g. `signing certificate`. */
+  readonly leafRole: string;
+  /** The role of untrusted certificate `i` (0-based), e.g. `bundle certificate 2`. */
+  readonly bundleRole: (i: number) => string;
+}
+
+/**
+ * The path search alone, without a usage rule for the leaf (the caller has its own: code signing
+ * for a signing certificate, time stamping for a TSA).
+ *
+ * @param leafDer The leaf certificate.
+ * @param intermediatesDer Untrusted certificates that may lie on the path.
+ * @param trustAnchorsDer Trusted certificates (only self-signed ones end a path).
+ * @param options Validation time and the names used in messages.
+ * @throws {CertificateError} With a one-line reason when a certificate cannot be parsed or no valid
+ * path exists.
+ */
+export async function validatePath(
+  leafDer: Uint8Array,
+  intermediatesDer: readonly Uint8Array[],
+  trustAnchorsDer: readonly Uint8Array[],
+  options: PathOptions,
+): Promise<ValidatedPath> {
+  const leaf = parseCertificate(leafDer, options.leafRole);
   const anchors = trustAnchorsDer.map((der, i) => ({
     der,
     cert: parseCertificate(der, `trust anchor ${i + 1}`),
     role: "trust anchor",
   }));
   const intermediates = intermediatesDer.map((der, i) => {
-    const role = `bundle certificate ${i + 2}`;
+    const role = options.bundleRole(i);
     return { der, cert: parseCertificate(der, role), role };
   });
   const fingerprints = {
@@ -160,7 +229,7 @@ export async function validateCertificateChain(
   const start: Candidate = pool.get(leafFingerprint) ??
     { cert: leaf, fingerprint: leafFingerprint, trusted: false, label: describe(leaf, "leaf") };
 
-  const time = leaf.notBefore;
+  const time = options.time === "leaf-not-before" ? leaf.notBefore : options.time;
   const leafProblem = extensionProblem(leaf, start.label, false) ??
     timeProblem(leaf, start.label, time);
   if (leafProblem) {
@@ -171,24 +240,7 @@ export async function validateCertificateChain(
   if (!(await search.extend([start]))) {
     throw new CertificateError(`Certificate chain does not validate: ${search.reason()}`);
   }
-
-  const usage = leafUsage(leaf);
-  if (!usage.allowed) throw new CertificateError("Signing certificate cannot be used for signing");
-
-  let nodeLeaf: NodeX509Certificate;
-  try {
-    nodeLeaf = new NodeX509Certificate(leafDer);
-  } catch (cause) {
-    throw new CertificateError(`signing certificate cannot be loaded: ${message(cause)}`, {
-      cause,
-    });
-  }
-  return {
-    leaf: nodeLeaf,
-    leafPublicKey: nodeLeaf.publicKey,
-    fingerprints,
-    warnings: usage.warnings,
-  };
+  return { leaf, fingerprints };
 }
 
 /**

@@ -56,6 +56,46 @@ export function certificateBundle(
 }
 
 /**
+ * The bundle with RFC 3161 timestamp tokens added, where Sigstore bundles keep them (§4.6):
+ * `verificationMaterial.timestampVerificationData.rfc3161Timestamps[].signedTimestamp`, after
+ * `tlogEntries` as in the protobuf field order.
+ *
+ * @param bundle A key or certificate bundle.
+ * @param tokensDer DER `TimeStampToken`s.
+ */
+export function withRfc3161Timestamps(
+  bundle: BundleJson,
+  tokensDer: readonly Uint8Array[],
+): BundleJson {
+  const material = bundle.verificationMaterial as Record<string, unknown>;
+  return {
+    ...bundle,
+    verificationMaterial: {
+      ...material,
+      timestampVerificationData: {
+        rfc3161Timestamps: tokensDer.map((t) => ({ signedTimestamp: toBase64(t) })),
+      },
+    },
+  };
+}
+
+/**
+ * The first DSSE signature's bytes of a bundle this tool just made (what a timestamp covers).
+ *
+ * @throws {BundleFormatError}
+ */
+export function bundleSignature(bundle: BundleJson): Uint8Array {
+  const signatures = objectAt(bundle, "dsseEnvelope", "bundle").signatures;
+  if (!Array.isArray(signatures) || !isJsonObject(signatures[0])) {
+    throw new BundleFormatError(
+      "dsseEnvelope.signatures",
+      "Invalid signature: the DSSE envelope has no signature.",
+    );
+  }
+  return bytesAt(signatures[0], "sig", "dsseEnvelope.signatures[0]");
+}
+
+/**
  * Serialises a bundle as the Python tool writes it: compact JSON, no trailing
  * newline. The base64 payload (22 MB for 100,000 files) is written straight
  * into the output bytes rather than copied into one JSON string first.
@@ -186,6 +226,8 @@ export interface DsseBundle {
   readonly payload: Uint8Array;
   /** The first signature (the only one checked, §3). */
   readonly signature: Uint8Array;
+  /** DER RFC 3161 timestamp tokens over the signature (§4.6), in bundle order; often none. */
+  readonly timestamps: readonly Uint8Array[];
 }
 
 /**
@@ -272,5 +314,31 @@ export function readDsseBundle(bundle: BundleJson): DsseBundle {
     payloadType: stringAt(env, "payloadType", "dsseEnvelope"),
     payload: bytesAt(env, "payload", "dsseEnvelope"),
     signature: bytesAt(signatures[0], "sig", "dsseEnvelope.signatures[0]"),
+    timestamps: readRfc3161Timestamps(vm),
   };
+}
+
+/**
+ * `timestampVerificationData.rfc3161Timestamps[].signedTimestamp` (§4.6): absent or `null` at
+ * either level means none; otherwise each entry must be an object with a base64 token.
+ */
+function readRfc3161Timestamps(vm: Record<string, unknown>): Uint8Array[] {
+  if (vm.timestampVerificationData == null) return [];
+  const where = "verificationMaterial.timestampVerificationData";
+  const data = objectAt(vm, "timestampVerificationData", "verificationMaterial");
+  const list = data.rfc3161Timestamps;
+  if (list == null) return [];
+  if (!Array.isArray(list)) {
+    throw new BundleFormatError(
+      `${where}.rfc3161Timestamps`,
+      `Invalid signature: '${where}.rfc3161Timestamps' is not a list.`,
+    );
+  }
+  return list.map((entry, i) => {
+    const at = `${where}.rfc3161Timestamps[${i}]`;
+    if (!isJsonObject(entry)) {
+      throw new BundleFormatError(at, `Invalid signature: '${at}' is not an object.`);
+    }
+    return bytesAt(entry, "signedTimestamp", at);
+  });
 }

@@ -29,6 +29,11 @@ export interface SignerInfo {
   readonly oidcIssuer?: string;
   /** Sigstore: the Rekor log index of the first transparency-log entry, as a decimal string. */
   readonly logIndex?: string;
+  /**
+   * Key and certificate methods with `--tsa-certificate-chain`: the verified RFC 3161
+   * timestamps, in bundle order (`genTime` as an ISO 8601 UTC string, the TSA's subject).
+   */
+  readonly timestamps?: readonly { readonly genTime: string; readonly tsa: string }[];
 }
 
 /** Signs DSSE payloads for one method (key, certificate, Sigstore). */

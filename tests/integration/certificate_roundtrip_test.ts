@@ -107,7 +107,7 @@ for (const curve of ["P-256", "P-384", "P-521"] as const) {
   });
 }
 
-Deno.test("a leaf that expired yesterday still verifies: the time is its notBefore", async () => {
+Deno.test("a leaf that expired yesterday fails without a timestamp; --validate-at-not-before takes Python's rule", async () => {
   using tmp = tempDir();
   const day = 86_400_000;
   const s = await setup(tmp.path, {
@@ -115,7 +115,19 @@ Deno.test("a leaf that expired yesterday still verifies: the time is its notBefo
     notAfter: new Date(Date.now() - day),
   });
   await sign(s);
-  await verify(s).done;
+  await assert.rejects(
+    verify(s).done,
+    (e: Error) =>
+      e instanceof CertificateError && /leaf "CN=test-signer" has expired/.test(e.message),
+  );
+  const failed = await runInProcess(verifyCliArgs(s));
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /has expired at/);
+  const python = await runInProcess(verifyCliArgs(s, ["--validate-at-not-before"]));
+  assert.equal(python.code, 0, python.stderr);
+  await new VerifyingConfig()
+    .useCertificateVerifier({ certificateChain: [GOLDEN_ROOT], validateAtNotBefore: true })
+    .verify(s.model, s.signature);
 });
 
 Deno.test("a leaf with EKU codeSigning and no KeyUsage verifies, with a warning on stderr", async () => {

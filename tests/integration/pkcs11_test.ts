@@ -11,9 +11,10 @@ import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { pae } from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS, type Curve, mintLeaf, writePemFile } from "../certs.ts";
-import { ROOT, runCli } from "../cli.ts";
+import { ROOT, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { PIN, softHsm, SOFTHSM_MODULE } from "../softhsm.ts";
+import { newTsa, serveTsa, verifyCertificateArgs } from "../tsa.ts";
 
 const GOLDEN_ROOT = nodePath.join(CERT_KEYS, "ca-cert.pem");
 const CURVES: { curve: Curve; label: string; id: string; hash: string }[] = [
@@ -380,6 +381,41 @@ Deno.test("the module the URI names by module-name in a module-path directory", 
     env,
   });
   assert.equal(r.code, 0, r.stderr);
+});
+
+Deno.test("CLI: sign pkcs11-certificate --tsa-url verifies with verify certificate --tsa-certificate-chain", async () => {
+  const tsa = await newTsa();
+  await using server = serveTsa(tsa);
+  const tsaChain = nodePath.join(tmp.path, "tsa-chain.pem");
+  Deno.writeTextFileSync(tsaChain, tsa.chainPem);
+  const leaf = leaves.get("k384")!;
+  const sig = sigPath();
+  const signed = await runCli([
+    "sign",
+    "pkcs11-certificate",
+    "--pkcs11-uri",
+    hsm.uri("object=k384"),
+    "--signing-certificate",
+    leaf.cert,
+    "--certificate-chain",
+    chain,
+    "--tsa-url",
+    server.url,
+    "--signature",
+    sig,
+    model,
+  ], { env });
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.equal(server.requests.length, 1);
+  const verify = (extra: string[]) => runInProcess(verifyCertificateArgs(sig, model, extra));
+  const verified = await verify(["--tsa-certificate-chain", tsaChain]);
+  assert.equal(verified.code, 0, verified.stderr);
+  assert.match(verified.stderr, /Timestamp 1: .* by CN=test-tsa/);
+  const other = nodePath.join(tmp.path, "other-tsa-chain.pem");
+  Deno.writeTextFileSync(other, (await newTsa("other-tsa")).chainPem);
+  const refused = await verify(["--tsa-certificate-chain", other]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /timestamp 1: TSA certificate chain does not validate/);
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(tmp.path, { recursive: true }));

@@ -1,7 +1,8 @@
 // Heavy dependencies load only with the method that needs them (start-up time, and no environment
 // access they need): the Sigstore packages with the sigstore method, the X.509 library with the
 // certificate method, the PKCS #11 FFI binding with the PKCS #11 methods (which need --allow-ffi),
-// the OpenTelemetry API only with OTEL_DENO=true.
+// the RFC 3161 ASN.1 code with --tsa-url / --tsa-certificate-chain, the OpenTelemetry API only with
+// OTEL_DENO=true.
 import assert from "node:assert/strict";
 import { childOutput, runCliCode } from "../cli.ts";
 import { VECTORS } from "../fixtures.ts";
@@ -113,6 +114,46 @@ Deno.test("with telemetry off, no command loads the OpenTelemetry API", async ()
   const on = `Deno.env.set("OTEL_DENO", "true");
     ${runCliCode(key)}`;
   assert.equal(await probeAfter(on, OTEL_PROBE), true);
+});
+
+/** Marked on the performance timeline by src/deps/asn1.ts when it loads. */
+const ASN1_PROBE = `performance.getEntriesByName("model-signing:asn1-loaded").length > 0`;
+
+Deno.test("the RFC 3161 code loads only with --tsa-url or --tsa-certificate-chain", async () => {
+  const certificate = [
+    "verify",
+    "certificate",
+    "--certificate-chain",
+    "keys/certificate/ca-cert.pem",
+    "--ignore-paths",
+    "v1.0.1-certificate/ignore-me",
+    "--signature",
+    "v1.0.1-certificate/model.sig",
+    "v1.0.1-certificate",
+  ];
+  const signKey = [
+    "sign",
+    "key",
+    "--private-key",
+    "keys/certificate/signing-key.pem",
+    "--signature",
+    "/nonexistent/x.sig",
+    "v1.1.0-elliptic-key",
+  ];
+  for (const args of [["--help"], key, certificate, signKey, sigstoreVerifyArgs()]) {
+    assert.equal(await loads(args, ASN1_PROBE), false, args.join(" "));
+  }
+  // The probe works: each option loads it (and then the signing or the verification fails).
+  const chain = ["--tsa-certificate-chain", "keys/certificate/ca-cert.pem"];
+  for (
+    const args of [
+      [...key.slice(0, 4), ...chain, ...key.slice(4)],
+      [...certificate.slice(0, 4), ...chain, ...certificate.slice(4)],
+      [...signKey.slice(0, 4), "--tsa-url", "http://127.0.0.1:9/tsr", ...signKey.slice(4)],
+    ]
+  ) {
+    assert.equal(await loads(args, ASN1_PROBE), true, args.join(" "));
+  }
 });
 
 Deno.test("configuring a method loads nothing: the packages load in sign() and verify()", async () => {

@@ -5,11 +5,13 @@ import * as nodePath from "node:path";
 import { BundleFormatError } from "../../src/errors.ts";
 import {
   BUNDLE_MEDIA_TYPE,
+  bundleSignature,
   certificateBundle,
   keyBundle,
   parseBundle,
   readDsseBundle,
   serializeBundle,
+  withRfc3161Timestamps,
 } from "../../src/format/bundle.ts";
 import { fromBase64, toBase64 } from "../../src/util/encoding.ts";
 import { VECTORS } from "../fixtures.ts";
@@ -262,5 +264,49 @@ Deno.test("serializeBundle writes a large payload straight into the bytes: the s
     const bundle = keyBundle(payload, new Uint8Array(64).fill(9), 'hint "quoted" \u0000 é');
     const expected = new TextEncoder().encode(JSON.stringify(bundle));
     assert.deepEqual(serializeBundle(bundle), expected, `payload of ${size} bytes`);
+  }
+});
+
+Deno.test("RFC 3161 timestamps: written after tlogEntries, read back; absent, null or {} is none", () => {
+  const token = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x07);
+  const written = withRfc3161Timestamps(keyBundle(PAYLOAD, SIG, HINT), [token]);
+  assert.equal(
+    new TextDecoder().decode(serializeBundle(written)),
+    `{"mediaType":"${BUNDLE_MEDIA_TYPE}","verificationMaterial":{"publicKey":{"hint":"${HINT}"},` +
+      `"tlogEntries":[],"timestampVerificationData":{"rfc3161Timestamps":[{"signedTimestamp":"${
+        toBase64(token)
+      }"}]}},"dsseEnvelope":{"payload":"${
+        toBase64(PAYLOAD)
+      }","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"${
+        toBase64(SIG)
+      }","keyid":""}]}}`,
+  );
+  assert.deepEqual(readDsseBundle(written).timestamps, [token]);
+  assert.deepEqual(bundleSignature(written), SIG);
+  for (
+    const data of [undefined, null, {}, { rfc3161Timestamps: null }, { rfc3161Timestamps: [] }]
+  ) {
+    const obj = keyBundleObject();
+    if (data !== undefined) obj.verificationMaterial.timestampVerificationData = data;
+    assert.deepEqual(readDsseBundle(obj).timestamps, [], JSON.stringify(data));
+  }
+});
+
+Deno.test("RFC 3161 timestamps: a malformed entry names its field", () => {
+  const where = "verificationMaterial.timestampVerificationData";
+  const cases: [unknown, string][] = [
+    [[], where],
+    [{ rfc3161Timestamps: {} }, `${where}.rfc3161Timestamps`],
+    [{ rfc3161Timestamps: ["AAAA"] }, `${where}.rfc3161Timestamps[0]`],
+    [{ rfc3161Timestamps: [{}] }, `${where}.rfc3161Timestamps[0].signedTimestamp`],
+    [
+      { rfc3161Timestamps: [{ signedTimestamp: "QU-_" }] },
+      `${where}.rfc3161Timestamps[0].signedTimestamp`,
+    ],
+  ];
+  for (const [data, field] of cases) {
+    const obj = keyBundleObject();
+    obj.verificationMaterial.timestampVerificationData = data;
+    assert.equal(failure(obj).field, field, JSON.stringify(data));
   }
 });

@@ -125,27 +125,42 @@ Deno.test("a self-signed root present only in the bundle is not trusted", async 
   );
 });
 
-Deno.test("a leaf that expired long ago still validates: time is the leaf's notBefore", async () => {
+Deno.test("a leaf that expired long ago fails now, validates at its notBefore or inside its validity", async () => {
   const minted = await mintLeaf({
     notBefore: new Date("2025-06-01T00:00:00Z"),
     notAfter: new Date("2025-06-02T00:00:00Z"),
   });
   assert.ok(minted.cert.notAfter < new Date());
-  const result = await validateCertificateChain(minted.certDer, minted.chain, [ROOT]);
+  await rejects(
+    validateCertificateChain(minted.certDer, minted.chain, [ROOT]),
+    /leaf "CN=test-signer" has expired at .* \(notAfter 2025-06-02T00:00:00.000Z\)/,
+  );
+  const result = await validateCertificateChain(
+    minted.certDer,
+    minted.chain,
+    [ROOT],
+    "leaf-not-before",
+  );
   assert.deepEqual(new Uint8Array(result.leaf.raw), minted.certDer);
+  await validateCertificateChain(
+    minted.certDer,
+    minted.chain,
+    [ROOT],
+    new Date("2025-06-01T12:00:00Z"),
+  );
 });
 
 Deno.test("the golden window's bounds: notBefore inclusive, notAfter exclusive", async () => {
   // The golden chain's notBefore equals every CA's notBefore, so T == notBefore is accepted.
   const { intermediate } = await goldenCas();
   const atStart = await mintLeaf({ notBefore: intermediate.cert.notBefore });
-  await validateCertificateChain(atStart.certDer, atStart.chain, [ROOT]);
+  await validateCertificateChain(atStart.certDer, atStart.chain, [ROOT], "leaf-not-before");
   const atEnd = await mintLeaf({
     notBefore: intermediate.cert.notAfter,
     notAfter: new Date(intermediate.cert.notAfter.getTime() + 86_400_000),
   });
   await rejects(
-    validateCertificateChain(atEnd.certDer, atEnd.chain, [ROOT]),
+    validateCertificateChain(atEnd.certDer, atEnd.chain, [ROOT], "leaf-not-before"),
     /bundle certificate 2 "CN=intermediate-ca" has expired/,
   );
 });
@@ -156,7 +171,7 @@ Deno.test("a leaf whose notBefore lies before the issuer's validity fails", asyn
     notAfter: new Date("2030-01-01T00:00:00Z"),
   });
   await rejects(
-    validateCertificateChain(minted.certDer, minted.chain, [ROOT]),
+    validateCertificateChain(minted.certDer, minted.chain, [ROOT], "leaf-not-before"),
     /bundle certificate 2 "CN=intermediate-ca" is not yet valid at 2024-01-01T00:00:00.000Z/,
   );
 });

@@ -1,13 +1,14 @@
 /**
  * The `certificate` method's verifier (docs/format.md §5.3): the bundle's chain
- * must lead to a trusted self-signed CA (validated at the leaf's notBefore),
- * the leaf must be allowed to sign, and its key must have signed the DSSE
- * PAE (0.2.0 fallback: legacy PAE with SHA-256 whatever the curve).
+ * must lead to a trusted self-signed CA at the validation time of
+ * {@linkcode validationTimes}, the leaf must be allowed to sign, and its key
+ * must have signed the DSSE PAE (0.2.0 fallback: legacy PAE with SHA-256
+ * whatever the curve).
  *
  * @module
  */
 
-import { CertificateError, SignatureError } from "../../errors.ts";
+import { CertificateError, ConfigError, SignatureError } from "../../errors.ts";
 import { curveHash, verifyEcdsa } from "../../crypto/ec_keys.ts";
 import type {
   BundleJson,
@@ -24,7 +25,9 @@ import {
   readPemCertificates,
   systemTrustAnchors,
   validateCertificateChain,
+  type ValidationTime,
 } from "../../crypto/x509_chain.ts";
+import type { TimestampVerifier, VerifiedTimestamp } from "../../crypto/timestamp_verifier.ts";
 
 /** Options of {@linkcode CertificateVerifier}. */
 export interface CertificateVerifierOptions {
@@ -34,6 +37,31 @@ export interface CertificateVerifierOptions {
   readonly logFingerprints?: boolean;
   /** Receives log lines. */
   readonly log?: VerificationLog;
+  /**
+   * Verify the bundle's RFC 3161 timestamps with these TSA certificates; the chain is then
+   * checked at each timestamp's time. A bundle without a timestamp fails.
+   */
+  readonly timestamps?: TimestampVerifier;
+  /**
+   * Without timestamps, check the chain at the signing certificate's notBefore, as the Python
+   * tool does (an expired certificate verifies), instead of now. Not with `timestamps`.
+   */
+  readonly validateAtNotBefore?: boolean;
+}
+
+/**
+ * The time rule of docs/format.md §5.3, in one place: when the chain must be valid. With verified
+ * timestamps, at each one's `genTime` (the signature existed then, whatever the date today);
+ * otherwise at the signing certificate's notBefore if asked (the Python tool's rule); otherwise
+ * now, so an expired or not yet valid signing certificate fails.
+ */
+function validationTimes(
+  timestamps: readonly VerifiedTimestamp[] | undefined,
+  validateAtNotBefore: boolean,
+  now: Date = new Date(),
+): ValidationTime[] {
+  if (timestamps) return timestamps.map((t) => t.genTime);
+  return [validateAtNotBefore ? "leaf-not-before" : now];
 }
 
 /** Verifies certificate-method signatures against trusted CA certificates. */
@@ -41,13 +69,24 @@ export class CertificateVerifier implements BundleVerifier {
   readonly #anchors: readonly Uint8Array[];
   readonly #logFingerprints: boolean;
   readonly #log: VerificationLog;
+  readonly #timestamps: TimestampVerifier | undefined;
+  readonly #atNotBefore: boolean;
 
   /**
    * Loads the trust anchors.
    *
    * @throws {CertificateError} for unreadable or empty certificate files.
+   * @throws {ConfigError} for `timestamps` with `validateAtNotBefore`.
    */
   constructor(options: CertificateVerifierOptions = {}) {
+    if (options.timestamps && options.validateAtNotBefore) {
+      throw new ConfigError(
+        "validate-at-not-before",
+        "--validate-at-not-before cannot be combined with --tsa-certificate-chain: a verified timestamp decides the time.",
+      );
+    }
+    this.#timestamps = options.timestamps;
+    this.#atNotBefore = options.validateAtNotBefore ?? false;
     const files = options.certificateChain ?? [];
     this.#anchors = files.length > 0
       ? files.flatMap((f) => readPemCertificates(f))
@@ -75,7 +114,12 @@ export class CertificateVerifier implements BundleVerifier {
         this.#log("INFO", `[ verify ] sha256 Fingerprint: ${certificateFingerprint(c)}`);
       }
     }
-    const result = await validateCertificateChain(leaf, intermediates, [...this.#anchors]);
+    const stamped = await this.#timestamps?.verify(b.timestamps, b.signature, this.#log);
+    const [first, ...others] = validationTimes(stamped, this.#atNotBefore);
+    const result = await validateCertificateChain(leaf, intermediates, [...this.#anchors], first);
+    for (const time of others) {
+      await validateCertificateChain(leaf, intermediates, [...this.#anchors], time);
+    }
     for (const w of result.warnings) this.#log("WARNING", w);
     let hash;
     try {
@@ -89,7 +133,10 @@ export class CertificateVerifier implements BundleVerifier {
     return {
       payloadType: b.payloadType,
       payload: b.payload,
-      signer: describeCertificates(b.material.certificates),
+      signer: {
+        ...describeCertificates(b.material.certificates),
+        ...(stamped && this.#timestamps?.describe(stamped)),
+      },
     };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The `key` method's verifier (docs/format.md §5.2): media type, public-key hint,
  * then the signature over the DSSE PAE, falling back to the 0.2.0 PAE with
- * the same curve hash.
+ * the same curve hash; then, when TSA certificates were given, the bundle's
+ * RFC 3161 timestamps (§5.8).
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type {
 import { readDsseBundle } from "../../format/bundle.ts";
 import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
 import { KeyError } from "../../errors.ts";
+import type { TimestampVerifier } from "../../crypto/timestamp_verifier.ts";
 
 /** Python's notice for bundles without a key hint (pre-1.1 signatures). */
 export const OLD_MATERIAL_WARNING =
@@ -27,12 +29,21 @@ export const OLD_MATERIAL_WARNING =
 export class EllipticKeyVerifier implements BundleVerifier {
   readonly #key: KeyObject;
   readonly #log: VerificationLog;
+  readonly #timestamps: TimestampVerifier | undefined;
 
-  /** Wraps a loaded public key; `log` receives warnings. */
-  constructor(publicKey: KeyObject, log: VerificationLog = () => {}) {
+  /**
+   * Wraps a loaded public key; `log` receives warnings. With `timestamps`, every
+   * RFC 3161 timestamp in the bundle must verify, and there must be one.
+   */
+  constructor(
+    publicKey: KeyObject,
+    log: VerificationLog = () => {},
+    timestamps?: TimestampVerifier,
+  ) {
     curveHash(publicKey);
     this.#key = publicKey;
     this.#log = log;
+    this.#timestamps = timestamps;
   }
 
   /**
@@ -44,8 +55,13 @@ export class EllipticKeyVerifier implements BundleVerifier {
     return new EllipticKeyVerifier(loadPublicKey(path), log);
   }
 
+  /** The same verifier, also checking the bundle's timestamps with `timestamps`. */
+  withTimestamps(timestamps: TimestampVerifier | undefined): EllipticKeyVerifier {
+    return new EllipticKeyVerifier(this.#key, this.#log, timestamps);
+  }
+
   /** Checks the bundle against the public key and returns the signed payload. */
-  verify(bundle: BundleJson): Promise<VerifiedPayload> {
+  async verify(bundle: BundleJson): Promise<VerifiedPayload> {
     const b = readDsseBundle(bundle);
     if (b.material.kind === "publicKey" && b.material.hint !== undefined) {
       if (b.material.hint !== publicKeyHint(this.#key)) {
@@ -62,10 +78,15 @@ export class EllipticKeyVerifier implements BundleVerifier {
     const ok = verifyEcdsa(this.#key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
       verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash);
     if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
-    return Promise.resolve({
+    const stamps = this.#timestamps;
+    const stamped = await stamps?.verify(b.timestamps, b.signature, this.#log);
+    return {
       payloadType: b.payloadType,
       payload: b.payload,
-      signer: { keyHint: publicKeyHint(this.#key) },
-    });
+      signer: {
+        keyHint: publicKeyHint(this.#key),
+        ...(stamped && stamps?.describe(stamped)),
+      },
+    };
   }
 }

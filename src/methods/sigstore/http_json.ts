@@ -8,6 +8,7 @@
  */
 
 import { SigstoreError } from "../../errors.ts";
+import { exchange } from "../../util/http.ts";
 import { isJsonObject } from "../../util/json.ts";
 
 /** How long one request (OIDC, Fulcio, Rekor, TSA) may take, as in sigstore-python: 30 s. */
@@ -31,7 +32,7 @@ export async function requestJson(
   what: string,
   timeoutMs: number = REQUEST_TIMEOUT_MS,
 ): Promise<unknown> {
-  const { response, text } = await exchange(fetchFn, url, init, what, timeoutMs);
+  const { response, text } = await exchangeText(fetchFn, url, init, what, timeoutMs);
   const body = parseJson(text);
   if (!response.ok) {
     const code = isJsonObject(body) && typeof body.error === "string" ? ` (${body.error})` : "";
@@ -55,33 +56,28 @@ export async function requestText(
   what: string,
   timeoutMs: number = REQUEST_TIMEOUT_MS,
 ): Promise<string> {
-  const { response, text } = await exchange(fetchFn, url, init, what, timeoutMs);
+  const { response, text } = await exchangeText(fetchFn, url, init, what, timeoutMs);
   if (!response.ok) throw new SigstoreError(`${what} failed: HTTP ${response.status}`);
   return text;
 }
 
-/** One bounded request, body read in full. */
-async function exchange(
+/** One bounded request, body read in full and decoded. */
+async function exchangeText(
   fetchFn: typeof fetch,
   url: string | URL,
   init: RequestInit,
   what: string,
   timeoutMs: number,
 ): Promise<{ response: Response; text: string }> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    const response = await fetchFn(url, { ...init, signal: controller.signal });
-    return { response, text: await response.text() };
-  } catch (error) {
-    if (controller.signal.aborted) {
-      throw new SigstoreError(`${what} timed out after ${timeoutMs / 1000} s`, { cause: error });
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new SigstoreError(`${what} failed: ${reason}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
+  const { response, body } = await exchange(
+    fetchFn,
+    url,
+    init,
+    what,
+    timeoutMs,
+    (message, cause) => new SigstoreError(message, { cause }),
+  );
+  return { response, text: new TextDecoder().decode(body) };
 }
 
 function parseJson(text: string): unknown {
