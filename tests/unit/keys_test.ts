@@ -128,53 +128,32 @@ Deno.test("missing and non-PEM key files are KeyErrors naming the file", () => {
   assert.equal(keyError(() => loadPublicKey(junk)).path, junk);
 });
 
-Deno.test("RSA and Ed25519 keys: 'Only elliptic curve keys are supported'", () => {
-  using tmp = tempDir();
-  const pairs = [
-    generateKeyPairSync("rsa", { modulusLength: 2048 }),
-    generateKeyPairSync("ed25519"),
-  ];
-  for (const { privateKey, publicKey } of pairs) {
-    const priv = write(
-      tmp.path,
-      "priv.pem",
-      privateKey.export({ type: "pkcs8", format: "pem" }) as string,
-    );
-    const pub = write(
-      tmp.path,
-      "pub.pem",
-      publicKey.export({ type: "spki", format: "pem" }) as string,
-    );
-    assert.equal(
-      keyError(() => loadPrivateKey(priv)).message,
-      "Only elliptic curve keys are supported",
-    );
-    assert.equal(
-      keyError(() => loadPublicKey(pub)).message,
-      "Only elliptic curve keys are supported",
-    );
-  }
-});
+/** Key pairs of kinds the tool refuses, each with the PKCS #8 or SEC1 form and the message. */
+const REFUSED_KEYS = [
+  { pair: generateKeyPairSync("rsa", { modulusLength: 2048 }), type: "pkcs8" },
+  { pair: generateKeyPairSync("ed25519"), type: "pkcs8" },
+].map(({ pair, type }) => ({ pair, type, message: "Only elliptic curve keys are supported" }))
+  .concat([["secp256k1", "secp256k1"], ["P-224", "secp224r1"]].map(([curve, name]) => ({
+    pair: generateKeyPairSync("ec", { namedCurve: curve }),
+    type: "sec1",
+    message: `Unsupported key for curve '${name}'`,
+  })));
 
-Deno.test("EC keys on other curves: \"Unsupported key for curve '<name>'\"", () => {
+Deno.test("RSA, Ed25519 and other curves are refused with Python's messages", () => {
   using tmp = tempDir();
-  for (const [curve, name] of [["secp256k1", "secp256k1"], ["P-224", "secp224r1"]]) {
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: curve });
+  for (const { pair, type, message } of REFUSED_KEYS) {
     const priv = write(
       tmp.path,
       "priv.pem",
-      privateKey.export({ type: "sec1", format: "pem" }) as string,
+      pair.privateKey.export({ type: type as "pkcs8" | "sec1", format: "pem" }) as string,
     );
     const pub = write(
       tmp.path,
       "pub.pem",
-      publicKey.export({ type: "spki", format: "pem" }) as string,
+      pair.publicKey.export({ type: "spki", format: "pem" }) as string,
     );
-    assert.equal(
-      keyError(() => loadPrivateKey(priv)).message,
-      `Unsupported key for curve '${name}'`,
-    );
-    assert.equal(keyError(() => loadPublicKey(pub)).message, `Unsupported key for curve '${name}'`);
+    assert.equal(keyError(() => loadPrivateKey(priv)).message, message);
+    assert.equal(keyError(() => loadPublicKey(pub)).message, message);
   }
 });
 
