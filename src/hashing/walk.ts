@@ -217,57 +217,56 @@ export function* walkModelEntries(
  * and every file must still be there as the same kind of entry (a regular
  * file did not become a symlink, which the open would have followed), and no
  * directory on the way was replaced by a symlink. Each file's content was
- * read from one open handle, checked for writes during the read.
+ * read from one open handle, checked for writes during the read. `entries`
+ * come in walk order, where the files of a directory follow each other, so
+ * one listing is held at a time (a directory met again is listed again).
  *
  * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
  */
 export function assertEntriesUnchanged(
   modelPath: string,
-  entries: readonly Omit<ModelEntry, "path">[],
+  entries: Iterable<Omit<ModelEntry, "path">>,
 ): void {
   const root = normalizeUserPath(modelPath);
-  const byDir = new Map<string, Omit<ModelEntry, "path">[]>();
-  for (const e of entries) {
-    const slash = e.name.lastIndexOf("/");
-    const dir = e.name === "." ? undefined : slash > 0 ? e.name.slice(0, slash) : ".";
-    if (dir === undefined) continue; // a one-file model: its open checked it is a regular file
-    let list = byDir.get(dir);
-    if (!list) byDir.set(dir, list = []);
-    list.push(e);
-  }
   let rootReal: string | undefined;
-  for (const [dir, files] of byDir) {
-    const dirPath = joinModelPath(root, dir);
-    if (dir !== ".") {
-      rootReal ??= realpathSync(root);
-      assertDirectoryInPlace(rootReal, dir, dirPath);
+  let dir: string | undefined;
+  let listed = new Map<string, Deno.DirEntry>();
+  for (const f of entries) {
+    if (f.name === ".") continue; // a one-file model: its open checked it is a regular file
+    const slash = f.name.lastIndexOf("/");
+    const fileDir = slash > 0 ? f.name.slice(0, slash) : ".";
+    if (fileDir !== dir) {
+      dir = fileDir;
+      const dirPath = joinModelPath(root, dir);
+      if (dir !== ".") {
+        rootReal ??= realpathSync(root);
+        assertDirectoryInPlace(rootReal, dir, dirPath);
+      }
+      listed = new Map();
+      try {
+        for (const entry of Deno.readDirSync(dirPath)) listed.set(entry.name, entry);
+      } catch (e) {
+        throw new ModelPathError(
+          dirPath,
+          `Directory '${dirPath}' was replaced while the model was being hashed.`,
+          { cause: e },
+        );
+      }
     }
-    const listed = new Map<string, Deno.DirEntry>();
-    try {
-      for (const entry of Deno.readDirSync(dirPath)) listed.set(entry.name, entry);
-    } catch (e) {
+    const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
+    const path = joinModelPath(root, f.name);
+    if (!entry) {
       throw new ModelPathError(
-        dirPath,
-        `Directory '${dirPath}' was replaced while the model was being hashed.`,
-        { cause: e },
+        path,
+        `File '${path}' disappeared while the model was being hashed.`,
       );
     }
-    for (const f of files) {
-      const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
-      const path = joinModelPath(root, f.name);
-      if (!entry) {
-        throw new ModelPathError(
-          path,
-          `File '${path}' disappeared while the model was being hashed.`,
-        );
-      }
-      // A regular file must not have become a symlink (nor the reverse).
-      if (f.link ? !entry.isSymlink : !entry.isFile) {
-        throw new ModelPathError(
-          path,
-          `File '${path}' changed or was replaced while the model was being hashed.`,
-        );
-      }
+    // A regular file must not have become a symlink (nor the reverse).
+    if (f.link ? !entry.isSymlink : !entry.isFile) {
+      throw new ModelPathError(
+        path,
+        `File '${path}' changed or was replaced while the model was being hashed.`,
+      );
     }
   }
 }
