@@ -8,7 +8,7 @@
 
 import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
-import { serializeBundle } from "../format/bundle.ts";
+import { serializeBundleChunks } from "../format/bundle.ts";
 import { buildStatement } from "../format/statement.ts";
 import { modelName } from "../hashing/paths.ts";
 import { inSpan, type SpanScope } from "../util/telemetry.ts";
@@ -237,7 +237,7 @@ export class SigningConfig {
     );
     // Again just before the write: the path may have changed while hashing.
     checkSignatureTarget(signaturePath, modelPath);
-    writeFileAtomic(signaturePath, serializeBundle(bundle));
+    writeFileAtomic(signaturePath, serializeBundleChunks(bundle));
     return { manifest, signer: signer.describe?.(bundle) };
   }
 }
