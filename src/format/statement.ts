@@ -172,6 +172,7 @@ function resourcesJson(table: ItemTable): RawJson {
       close: ASCII.encode(`\n${indent}]`),
     };
   };
+  const { paths, digests } = table;
   return {
     byteLength(indent) {
       if (table.length === 0) return 2;
@@ -180,11 +181,10 @@ function resourcesJson(table: ItemTable): RawJson {
         l.end.length;
       let n = l.open.length - l.separator.length + l.close.length;
       for (let i = 0; i < table.length; i++) {
-        const name = table.pathBytes(i);
         const range = table.range(i);
         const shard = range ? `:${range.start}:${range.end}`.length : 0;
-        n += fixed + quotedAlgorithm(i).length + 2 * table.digest(i).length +
-          quotedLength(name, 0, name.length) + shard;
+        n += fixed + quotedAlgorithm(i).length + 2 * (digests.end(i) - digests.start(i)) +
+          quotedLength(paths.raw, paths.start(i), paths.end(i)) + shard;
       }
       return n;
     },
@@ -194,6 +194,9 @@ function resourcesJson(table: ItemTable): RawJson {
         return at + 2;
       }
       const l = layout(indent);
+      // Column buffers, not a view per item: 100,000 items would make 200,000 objects.
+      const name = paths.raw;
+      const digest = digests.raw;
       for (let i = 0; i < table.length; i++) {
         out.set(i === 0 ? l.open : l.separator, at);
         at += i === 0 ? l.open.length : l.separator.length;
@@ -204,20 +207,19 @@ function resourcesJson(table: ItemTable): RawJson {
         at += algorithm.length;
         out.set(l.digest, at);
         at += l.digest.length;
-        const digest = table.digest(i);
-        for (let k = 0; k < digest.length; k++) {
+        for (let k = digests.start(i); k < digests.end(i); k++) {
           out[at++] = HEX_DIGITS[digest[k] >> 4];
           out[at++] = HEX_DIGITS[digest[k] & 15];
         }
         out.set(l.name, at);
         at += l.name.length;
         const range = table.range(i);
-        const name = table.pathBytes(i);
-        if (range) {
-          // `path:start:end` (§1.9): the path's bytes, then ASCII digits.
-          const end = writeQuoted(out, at, name, 0, name.length) - 1;
-          at = end + ASCII.encodeInto(`:${range.start}:${range.end}"`, out.subarray(end)).written;
-        } else at = writeQuoted(out, at, name, 0, name.length);
+        const end = writeQuoted(out, at, name, paths.start(i), paths.end(i));
+        // A shard's name is `path:start:end` (§1.9): ASCII digits before the closing quote.
+        at = range
+          ? end - 1 +
+            ASCII.encodeInto(`:${range.start}:${range.end}"`, out.subarray(end - 1)).written
+          : end;
         out.set(l.end, at);
         at += l.end.length;
       }

@@ -254,8 +254,8 @@ export function assertEntriesUnchanged(
       }
     }
     const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
-    const path = joinModelPath(root, f.name);
     if (!entry) {
+      const path = joinModelPath(root, f.name);
       throw new ModelPathError(
         path,
         `File '${path}' disappeared while the model was being hashed.`,
@@ -263,6 +263,7 @@ export function assertEntriesUnchanged(
     }
     // A regular file must not have become a symlink (nor the reverse).
     if (f.link ? !entry.isSymlink : !entry.isFile) {
+      const path = joinModelPath(root, f.name);
       throw new ModelPathError(
         path,
         `File '${path}' changed or was replaced while the model was being hashed.`,

@@ -51,8 +51,8 @@ function compareBytes(
 
 /** Items `0 … length-1` in the order they were added; see the module documentation. */
 export class ItemTable implements Iterable<ManifestItem> {
-  readonly #paths: ByteList;
-  readonly #digests: ByteList;
+  #paths: ByteList;
+  #digests: ByteList;
   /** One string per item; equal algorithms share one string. */
   readonly #algorithms: string[] = [];
   /** `start, end` per item (-1, -1 for a whole file); absent while no item has a range. */
@@ -71,16 +71,18 @@ export class ItemTable implements Iterable<ManifestItem> {
 
   /**
    * A table of whole files, every one hashed with `algorithm`: `paths[i]`
-   * has the `i`-th digest of `digests`, packed (`digests.length / paths.length` bytes each).
+   * has the `i`-th digest of `digests`, packed (`digests.length / paths.length`
+   * bytes each). Both are used as they are, not copied.
    */
   static ofFiles(paths: ByteList, algorithm: string, digests: Uint8Array): ItemTable {
-    const size = paths.length === 0 ? 0 : digests.length / paths.length;
-    const table = new ItemTable(paths.length, paths.byteLength, digests.length);
-    for (let i = 0; i < paths.length; i++) {
-      table.#paths.pushFrom(paths, i);
-      table.#digests.push(digests.subarray(i * size, (i + 1) * size));
-      table.#algorithms.push(algorithm);
-    }
+    const table = new ItemTable(1, 1, 1);
+    table.#paths = paths;
+    table.#digests = ByteList.ofFixed(
+      digests,
+      paths.length === 0 ? 0 : digests.length / paths.length,
+    );
+    table.#algorithms.length = paths.length;
+    table.#algorithms.fill(algorithm);
     return table;
   }
 
@@ -117,14 +119,19 @@ export class ItemTable implements Iterable<ManifestItem> {
     this.#ranges?.push(range?.start ?? -1, range?.end ?? -1);
   }
 
+  /** The path column (WTF-8), for code that reads every item and must not make a view each. */
+  get paths(): ByteList {
+    return this.#paths;
+  }
+
+  /** The digest column, as {@linkcode paths}. */
+  get digests(): ByteList {
+    return this.#digests;
+  }
+
   /** Item `i`'s file path. */
   path(i: number): string {
     return this.#paths.string(i);
-  }
-
-  /** Item `i`'s path as WTF-8 (a view, valid until the next append). */
-  pathBytes(i: number): Uint8Array {
-    return this.#paths.view(i);
   }
 
   /** Item `i`'s shard range, if it has one. */
@@ -174,7 +181,7 @@ export class ItemTable implements Iterable<ManifestItem> {
   /** Canonical order of items `i` and `j` (§1.10): path, then shard start, then end. */
   compare(i: number, j: number): number {
     const p = this.#paths;
-    const c = compareBytes(p.buffer, p.start(i), p.end(i), p.buffer, p.start(j), p.end(j));
+    const c = compareBytes(p.raw, p.start(i), p.end(i), p.raw, p.start(j), p.end(j));
     if (c !== 0 || !this.#ranges) return c;
     const r = this.#ranges;
     return Math.max(r[2 * i], 0) - Math.max(r[2 * j], 0) ||

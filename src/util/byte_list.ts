@@ -9,6 +9,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 // Each entry is a whole string: a leading U+FEFF is a character, not a byte order mark.
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
@@ -44,8 +46,12 @@ export function decodeWtf8(bytes: Uint8Array, start: number, end: number): strin
       break;
     }
   }
-  // Short ASCII (names): one call. Anything longer in one piece, not as a rope of runs.
-  if (ascii && end - start <= CHAR_RUN) return fromUnits(bytes.subarray(start, end), end - start);
+  if (ascii) {
+    // Short (names): one call. Long (a bundle's base64 payload): one string held outside
+    // V8's heap (Deno makes "ascii" strings external), not a rope of runs.
+    if (end - start <= CHAR_RUN) return fromUnits(bytes.subarray(start, end), end - start);
+    return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("ascii");
+  }
   if (!surrogate) return decoder.decode(bytes.subarray(start, end));
   const units = new Uint16Array(end - start);
   let n = 0;
@@ -87,6 +93,16 @@ export class ByteList {
     this.#bytes = new Uint8Array(Math.max(1, bytes || 0));
   }
 
+  /** A list of `bytes.length / size` entries of `size` bytes each, over `bytes` itself (no copy). */
+  static ofFixed(bytes: Uint8Array, size: number): ByteList {
+    const count = size === 0 ? 0 : bytes.length / size;
+    const list = new ByteList(count, 1);
+    list.#bytes = bytes;
+    for (let i = 0; i < count; i++) list.#ends[i] = (i + 1) * size;
+    list.#count = count;
+    return list;
+  }
+
   /** Number of entries. */
   get length(): number {
     return this.#count;
@@ -100,6 +116,14 @@ export class ByteList {
   /** The buffer holding every entry back to back; valid until the next append. */
   get buffer(): Uint8Array {
     return this.#bytes.subarray(0, this.byteLength);
+  }
+
+  /**
+   * The buffer itself, spare capacity included, valid until the next append:
+   * for loops over many entries, which must not make a view each.
+   */
+  get raw(): Uint8Array {
+    return this.#bytes;
   }
 
   /** Where entry `i` starts in {@linkcode buffer}. */
