@@ -16,6 +16,7 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Longest run passed to `String.fromCharCode` at once (an argument list). */
 const CHAR_RUN = 4096;
+const shortUnits: number[] = [];
 
 /** The string of UTF-16 units `units[0, n)`. */
 function fromUnits(
@@ -49,7 +50,12 @@ export function decodeWtf8(bytes: Uint8Array, start: number, end: number): strin
   if (ascii) {
     // Short (names): one call. Long (a bundle's base64 payload): one string held outside
     // V8's heap (Deno makes "ascii" strings external), not a rope of runs.
-    if (end - start <= CHAR_RUN) return fromUnits(bytes.subarray(start, end), end - start);
+    if (end - start <= CHAR_RUN) {
+      // Through one reused array: a view per name would be an object per name.
+      shortUnits.length = end - start;
+      for (let i = start; i < end; i++) shortUnits[i - start] = bytes[i];
+      return String.fromCharCode.apply(null, shortUnits);
+    }
     return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("ascii");
   }
   if (!surrogate) return decoder.decode(bytes.subarray(start, end));
@@ -170,7 +176,10 @@ export class ByteList {
     const from = other.start(i);
     const n = other.#ends[i] - from;
     const at = this.#reserve(n);
-    this.#bytes.set(other.#bytes.subarray(from, from + n), at);
+    // Entries are short (names, digests): a loop, not a view of `other` for `set`.
+    const src = other.#bytes;
+    const dst = this.#bytes;
+    for (let k = 0; k < n; k++) dst[at + k] = src[from + k];
     this.#close(at + n);
   }
 
