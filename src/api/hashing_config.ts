@@ -297,14 +297,7 @@ export class HashingConfig {
       });
       span.set({ "hashing.files": names.length, "hashing.bytes": bytesDone });
       onProgress?.({ bytesDone, bytesTotal: bytesDone });
-      assertEntriesUnchanged(
-        modelPath,
-        (function* () {
-          for (let i = 0; i < names.length; i++) {
-            yield { name: names.string(i), link: links.has(i) };
-          }
-        })(),
-      );
+      assertEntriesUnchanged(modelPath, names, links);
       return new Manifest(name, ItemTable.ofFiles(names, algorithm, found), serialization);
     }
     const files = await inSpan("walk", { "model.name": name }, (walkSpan) => {

@@ -10,6 +10,7 @@
 import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
+import { type ByteList, decodeWtf8 } from "../util/byte_list.ts";
 import { fileKind, fsErrorReason } from "../util/fs_errors.ts";
 import { identityOf } from "./file_range.ts";
 import type { IgnoreSet } from "./ignore.ts";
@@ -217,26 +218,40 @@ export function* walkModelEntries(
  * and every file must still be there as the same kind of entry (a regular
  * file did not become a symlink, which the open would have followed), and no
  * directory on the way was replaced by a symlink. Each file's content was
- * read from one open handle, checked for writes during the read. `entries`
- * come in walk order, where the files of a directory follow each other, so
- * one listing is held at a time (a directory met again is listed again).
+ * read from one open handle, checked for writes during the read. `names` are
+ * the item names (WTF-8) in walk order, where the files of a directory follow
+ * each other, so one listing is held at a time (a directory met again is
+ * listed again); `links` holds the indices of the allowed symlinks. The names
+ * are read from their bytes: only each file's last component becomes a string.
  *
  * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
  */
 export function assertEntriesUnchanged(
   modelPath: string,
-  entries: Iterable<Omit<ModelEntry, "path">>,
+  names: ByteList,
+  links: ReadonlySet<number>,
 ): void {
   const root = normalizeUserPath(modelPath);
+  const raw = names.raw;
   let rootReal: string | undefined;
   let dir: string | undefined;
+  /** Where the current directory's name lies in `raw`, `[dirStart, dirEnd)`. */
+  let dirStart = 0;
+  let dirEnd = -1;
   let listed = new Map<string, Deno.DirEntry>();
-  for (const f of entries) {
-    if (f.name === ".") continue; // a one-file model: its open checked it is a regular file
-    const slash = f.name.lastIndexOf("/");
-    const fileDir = slash > 0 ? f.name.slice(0, slash) : ".";
-    if (fileDir !== dir) {
-      dir = fileDir;
+  for (let i = 0; i < names.length; i++) {
+    const start = names.start(i);
+    const end = names.end(i);
+    if (end - start === 1 && raw[start] === 0x2e) continue; // "." (a one-file model): its open checked it
+    let slash = end - 1;
+    while (slash >= start && raw[slash] !== 0x2f) slash--;
+    const dirLength = Math.max(0, slash - start);
+    let same = dir !== undefined && dirLength === dirEnd - dirStart;
+    for (let k = 0; same && k < dirLength; k++) same = raw[start + k] === raw[dirStart + k];
+    if (!same) {
+      dirStart = start;
+      dirEnd = start + dirLength;
+      dir = slash < start ? "." : decodeWtf8(raw, start, slash);
       const dirPath = joinModelPath(root, dir);
       if (dir !== ".") {
         rootReal ??= realpathSync(root);
@@ -253,20 +268,15 @@ export function assertEntriesUnchanged(
         );
       }
     }
-    const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
-    if (!entry) {
-      const path = joinModelPath(root, f.name);
-      throw new ModelPathError(
-        path,
-        `File '${path}' disappeared while the model was being hashed.`,
-      );
-    }
+    const entry = listed.get(decodeWtf8(raw, slash + 1, end));
     // A regular file must not have become a symlink (nor the reverse).
-    if (f.link ? !entry.isSymlink : !entry.isFile) {
-      const path = joinModelPath(root, f.name);
+    if (!entry || (links.has(i) ? !entry.isSymlink : !entry.isFile)) {
+      const path = joinModelPath(root, names.string(i));
       throw new ModelPathError(
         path,
-        `File '${path}' changed or was replaced while the model was being hashed.`,
+        entry
+          ? `File '${path}' changed or was replaced while the model was being hashed.`
+          : `File '${path}' disappeared while the model was being hashed.`,
       );
     }
   }
