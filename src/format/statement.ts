@@ -268,7 +268,7 @@ export type ExpectedSerialization =
 export interface ExpectedManifest {
   /** Subject name (`""` when absent, as in ≤1.0 signatures of `.`). */
   readonly modelName: string;
-  /** Items by resource key (`path` or `path:start:end`). */
+  /** Items by resource key (`path` or `path:start:end`); a parsed statement makes the map when it is first read. */
   readonly items: ReadonlyMap<string, ExpectedItem>;
   /** Method and algorithm the signer used. */
   readonly serialization: ExpectedSerialization;

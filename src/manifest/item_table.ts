@@ -30,7 +30,8 @@ const SLASH = 0x2f;
 /**
  * Canonical order (§1.10) of two WTF-8 byte strings: byte order is code
  * point order, with `/` below every other character, as
- * `compareCanonicalPaths` orders the strings.
+ * `compareCanonicalPaths` orders well-formed strings (a lone surrogate, which
+ * no file system name holds, is ordered by its code point, as Python does).
  */
 function compareBytes(
   x: Uint8Array,
@@ -186,11 +187,6 @@ export class ItemTable implements Iterable<ManifestItem> {
     const r = this.#ranges;
     return Math.max(r[2 * i], 0) - Math.max(r[2 * j], 0) ||
       Math.max(r[2 * i + 1], 0) - Math.max(r[2 * j + 1], 0);
-  }
-
-  /** True when item `i` has the same path as item `j`. */
-  samePath(i: number, j: number): boolean {
-    return this.#paths.equalAt(i, this.#paths, j);
   }
 
   /**
