@@ -33,11 +33,12 @@ export const TERMINATING_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "wi
 ];
 
 /**
- * Atomically replaces `path` with `data`.
+ * Atomically replaces `path` with `data`, given whole or in chunks (each
+ * written before the next is requested).
  *
  * @throws {OutputError} naming `path` when the directory is not writable or the disk is full.
  */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
+export function writeFileAtomic(path: string, data: Uint8Array | Iterable<Uint8Array>): void {
   const dir = nodePath.dirname(nodePath.resolve(path));
   const temp = nodePath.join(dir, `.${nodePath.basename(path)}.${crypto.randomUUID()}.tmp`);
   const cleanUp = () => {
@@ -66,8 +67,10 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
   try {
     const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o644 });
     try {
-      let written = 0;
-      while (written < data.length) written += file.writeSync(data.subarray(written));
+      for (const chunk of data instanceof Uint8Array ? [data] : data) {
+        let written = 0;
+        while (written < chunk.length) written += file.writeSync(chunk.subarray(written));
+      }
       file.syncSync();
     } finally {
       file.close();

@@ -15,15 +15,17 @@ import { modelName } from "../hashing/paths.ts";
 import {
   assertEntriesUnchanged,
   assertUnchanged,
-  type ModelEntry,
   type ModelFile,
   statNamedFiles,
   walkModel,
   walkModelEntries,
 } from "../hashing/walk.ts";
+import { ItemTable } from "../manifest/item_table.ts";
+import { ByteList } from "../util/byte_list.ts";
 import {
   Manifest,
   type ManifestItem,
+  manifestTable,
   resourceAlgorithm,
   type Serialization,
 } from "../manifest/manifest.ts";
@@ -267,11 +269,13 @@ export class HashingConfig {
     const name = modelName(modelPath);
     if (this.#method.kind === "files" && !options.filesToHash && engine.hashFiles) {
       // The walk is pulled as the engine needs files, and each file is opened once.
-      // Names only: the path strings live as long as the engine needs them.
-      const entries: Omit<ModelEntry, "path">[] = [];
+      // Names are kept packed (walk order), path strings only as long as the engine needs them.
+      const names = new ByteList(1024, 32 * 1024);
+      const links = new Set<number>();
       const paths = (function* () {
         for (const { name, path, link } of walkModelEntries(modelPath, walk)) {
-          entries.push({ name, link });
+          if (link) links.add(names.length);
+          names.pushString(name);
           yield path;
         }
       })();
@@ -288,18 +292,13 @@ export class HashingConfig {
           onSize: (n) => void (bytesKnown += n),
           onBytes: (n) => (bytesDone += n, onProgress && report()),
         });
-        walkSpan.set({ "hashing.files": entries.length });
+        walkSpan.set({ "hashing.files": names.length });
         return digests;
       });
-      span.set({ "hashing.files": entries.length, "hashing.bytes": bytesDone });
+      span.set({ "hashing.files": names.length, "hashing.bytes": bytesDone });
       onProgress?.({ bytesDone, bytesTotal: bytesDone });
-      assertEntriesUnchanged(modelPath, entries);
-      const items = entries.map((e, i): ManifestItem => ({
-        path: e.name,
-        algorithm,
-        digest: found[i],
-      }));
-      return new Manifest(name, items, serialization);
+      assertEntriesUnchanged(modelPath, names, links);
+      return new Manifest(name, ItemTable.ofFiles(names, algorithm, found), serialization);
     }
     const files = await inSpan("walk", { "model.name": name }, (walkSpan) => {
       const found = options.filesToHash
@@ -387,7 +386,7 @@ export function hash(modelPath: string): Promise<Manifest> {
  * @throws {ModelPathError}
  */
 export function assertNotEmpty(manifest: Manifest, modelPath: string): void {
-  if (manifest.items.length === 0) {
+  if (manifestTable(manifest).length === 0) {
     throw new ModelPathError(
       modelPath,
       `Model '${modelPath}' has no content to hash: it is empty, or every file is ignored.`,

@@ -12,16 +12,21 @@ import {
   ModelPathError,
   PayloadError,
 } from "../errors.ts";
-import { fromHex, toHex } from "../util/encoding.ts";
+import { toHex } from "../util/encoding.ts";
 import { modelName } from "../hashing/paths.ts";
 import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";
-import { itemName, type Manifest, rootDigest } from "../manifest/manifest.ts";
+import { itemName, type Manifest, manifestTable } from "../manifest/manifest.ts";
 import { isUnder, normalizeModelRelative } from "../manifest/selection.ts";
-import type { BundleVerifier, SignerInfo } from "../format/contracts.ts";
+import type { BundleJson, BundleVerifier, SignerInfo } from "../format/contracts.ts";
 import { MAX_BUNDLE_BYTES, parseBundle } from "../format/bundle.ts";
 import { readInputFile } from "../util/input_file.ts";
-import { type ExpectedManifest, parseStatement } from "../format/statement.ts";
+import {
+  expectedItems,
+  type ExpectedManifest,
+  parseStatement,
+  selectExpected,
+} from "../format/statement.ts";
 
 /** Options of {@linkcode verifyModel}. */
 export interface VerifyModelOptions {
@@ -124,14 +129,13 @@ function firstNames(names: readonly string[]): string {
  * @throws {ManifestMismatchError} listing extra, missing and changed names.
  */
 export function compareManifests(expected: ExpectedManifest, actual: Manifest): void {
-  // The common case, a match, in one pass without a second map of 100,000 entries.
+  // The common case, a match: both in canonical order (signers write it), compared packed,
+  // item by item. Only a mismatch makes maps of names (and then names every difference).
+  const want = expectedItems(expected);
+  const have = manifestTable(actual);
   let matched = 0;
-  for (const item of actual.items) {
-    const e = expected.items.get(itemName(item));
-    if (!e || e.algorithm !== item.algorithm || e.digest !== toHex(item.digest)) break;
-    matched++;
-  }
-  if (matched === actual.items.length && matched === expected.items.size) return;
+  while (matched < have.length && want.sameItem(matched, have, matched)) matched++;
+  if (matched === have.length && matched === want.length) return;
   const local = new Map(
     actual.items.map((i) => [itemName(i), { algorithm: i.algorithm, digest: toHex(i.digest) }]),
   );
@@ -190,39 +194,44 @@ export async function verifyModel(
  */
 function selectSigned(expected: ExpectedManifest, only: readonly string[]): ExpectedManifest {
   const prefixes = only.map(normalizeModelRelative);
+  const table = expectedItems(expected);
+  const paths = Array.from({ length: table.length }, (_, i) => table.path(i));
   for (const [i, p] of prefixes.entries()) {
-    if (![...expected.items.values()].some((item) => isUnder(item.path, p))) {
+    if (!paths.some((path) => isUnder(path, p))) {
       throw new ModelPathError(only[i], `'${only[i]}' matches no file the signature lists.`);
     }
   }
-  const items = [...expected.items].filter(([, item]) =>
-    prefixes.some((p) => isUnder(item.path, p))
-  );
-  return { ...expected, items: new Map(items) };
+  return selectExpected(expected, (_, i) => prefixes.some((p) => isUnder(paths[i], p)));
 }
 
-const distinctPaths = (m: ExpectedManifest) => new Set([...m.items.values()].map((i) => i.path));
+const distinctPaths = (m: ExpectedManifest) => {
+  const table = expectedItems(m);
+  return new Set(Array.from({ length: table.length }, (_, i) => table.path(i)));
+};
 
 /** Checks the signature and returns what it promised and who signed. */
 async function readVerified(signaturePath: string, verifier: BundleVerifier) {
-  const bundle = readSignatureFile(signaturePath);
+  let bundle: BundleJson | undefined = readSignatureFile(signaturePath);
   const { payloadType, payload, signer } = await inSpan(
     "verify_signature",
     { "verifying.verifier": verifier.constructor.name },
-    () => verifier.verify(bundle),
+    () => verifier.verify(bundle!),
   );
+  // Released before the statement is parsed: its 22 MB payload text (100,000 files) would
+  // otherwise survive the parse's collections and stay until a full one.
+  bundle = undefined;
   const expected = parseStatement(payloadType, payload);
   // Signing refuses an empty model (assertNotEmpty); the format requires one
   // file. An empty statement would otherwise match any folder whose files are
   // all ignored or, with --ignore-unsigned-files, any folder at all.
-  if (expected.items.size === 0) {
+  const items = expectedItems(expected);
+  if (items.length === 0) {
     throw new PayloadError(
       "predicate.resources",
       "The signed statement lists no file: an empty model is never signed, so it cannot be verified.",
     );
   }
-  const root = rootDigest([...expected.items.values()].map((i) => fromHex(i.digest)!));
-  return { expected, signer, rootDigest: `sha256:${toHex(root)}` };
+  return { expected, signer, rootDigest: `sha256:${toHex(items.rootDigest())}` };
 }
 
 /**
@@ -255,13 +264,13 @@ export async function verifyModelDetailed(
     span.set({ "model.root_digest": verified.rootDigest });
     await inSpan(
       "compare",
-      { "verifying.items": checked.items.size },
+      { "verifying.items": expectedItems(checked).length },
       () => compareManifests(checked, actual),
     );
     return {
       ...verified,
-      filesSigned: distinctPaths(expected).size,
-      filesChecked: distinctPaths(checked).size,
+      filesSigned: expectedItems(expected).distinctPaths(),
+      filesChecked: expectedItems(checked).distinctPaths(),
     };
   });
 }
@@ -280,6 +289,6 @@ export async function verifyManifestDetailed(
 ): Promise<VerificationResult> {
   const verified = await readVerified(signaturePath, verifier);
   compareManifests(verified.expected, actual);
-  const files = distinctPaths(verified.expected).size;
+  const files = expectedItems(verified.expected).distinctPaths();
   return { ...verified, filesSigned: files, filesChecked: files };
 }

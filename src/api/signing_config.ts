@@ -8,7 +8,7 @@
 
 import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
-import { bundleSignature, serializeBundle, withRfc3161Timestamps } from "../format/bundle.ts";
+import { bundleSignature, serializeBundleChunks, withRfc3161Timestamps } from "../format/bundle.ts";
 import { ConfigError } from "../errors.ts";
 import { buildStatement } from "../format/statement.ts";
 import { modelName } from "../hashing/paths.ts";
@@ -296,7 +296,7 @@ export class SigningConfig {
     const bundle = timestamper ? await inSpan("timestamp", {}, () => timestamper(signed)) : signed;
     // Again just before the write: the path may have changed while hashing.
     checkSignatureTarget(signaturePath, modelPath);
-    writeFileAtomic(signaturePath, serializeBundle(bundle));
+    writeFileAtomic(signaturePath, serializeBundleChunks(bundle));
     return { manifest, signer: signer.describe?.(bundle) };
   }
 }

@@ -8,6 +8,7 @@
 
 import { ociManifest } from "../api/oci.ts";
 import { SigningConfig, type SigningResult } from "../api/signing_config.ts";
+import { manifestTable } from "../manifest/manifest.ts";
 import { type OptionSpecs, UsageError } from "./args.ts";
 import { emptyReport, errorMember } from "./json_report.ts";
 import type { CliContext } from "./context.ts";
@@ -126,7 +127,7 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
       }
       report.signer = result.signer ?? null;
       report.rootDigest = result.manifest.rootDigestString();
-      report.files.signed = new Set(result.manifest.items.map((i) => i.path)).size;
+      report.files.signed = manifestTable(result.manifest).distinctPaths();
       if (result.reuse) {
         const r = result.reuse;
         Object.assign(report.files, {

@@ -10,9 +10,9 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  createSign,
   createVerify,
   type KeyObject,
-  sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
 import { KeyError } from "../errors.ts";
@@ -118,9 +118,15 @@ export function publicKeyHint(key: KeyObject): string {
   return createHash("sha256").update(canonicalPublicKeyPem(key)).digest("hex");
 }
 
-/** ECDSA-signs `data` with the curve's hash; DER signature. */
-export function signEcdsa(key: KeyObject, data: Uint8Array): Uint8Array {
-  return new Uint8Array(nodeSign(curveHash(key), data, { key, dsaEncoding: "der" }));
+/**
+ * ECDSA-signs `data` with the curve's hash; DER signature. `data` may come in
+ * chunks (a DSSE PAE as its header and views of the payload), so that a
+ * large payload is never copied into one buffer with its header.
+ */
+export function signEcdsa(key: KeyObject, data: Uint8Array | Iterable<Uint8Array>): Uint8Array {
+  const signer = createSign(curveHash(key));
+  for (const chunk of data instanceof Uint8Array ? [data] : data) signer.update(chunk);
+  return new Uint8Array(signer.sign({ key, dsaEncoding: "der" }));
 }
 
 /**

@@ -19,15 +19,25 @@ export class Double {
 }
 
 /**
- * An array whose elements are made one at a time as they are printed, so a
- * 100,000-resource statement never holds all its element objects at once.
+ * A value that prints itself: the printer asks for its exact size at an
+ * indentation, then lets it write its bytes in place. A statement's
+ * resources are written this way straight from the packed manifest into the
+ * one output buffer (no element objects, no strings, no second copy).
  */
-export class LazyArray {
-  /** The elements, iterated once. */
-  readonly items: Iterable<ProtoJsonValue>;
-  /** Wraps `items`. */
-  constructor(items: Iterable<ProtoJsonValue>) {
-    this.items = items;
+export interface RawJson {
+  /** Bytes the value takes when printed at `indent` (the indentation of its own line). */
+  byteLength(indent: string): number;
+  /** Writes the value at `out[at…]` (ASCII, the layout of this module) and returns the end. */
+  writeInto(out: Uint8Array, at: number, indent: string): number;
+}
+
+/** Wraps a {@linkcode RawJson} as a value for the printer. */
+export class Raw {
+  /** The value. */
+  readonly value: RawJson;
+  /** Wraps `value`. */
+  constructor(value: RawJson) {
+    this.value = value;
   }
 }
 
@@ -36,7 +46,7 @@ export type ProtoJsonValue =
   | string
   | boolean
   | Double
-  | LazyArray
+  | Raw
   | readonly ProtoJsonValue[]
   | { readonly [key: string]: ProtoJsonValue };
 
@@ -71,70 +81,49 @@ function formatDouble(n: number): string {
   return `${n}.0`;
 }
 
-/**
- * Collects ASCII text as bytes. Writing each small piece straight into
- * fixed-size blocks keeps nothing but the bytes alive: joining nested strings
- * made a 100,000-file statement (16 MB) cost ~400 MiB of peak memory, and a
- * doubling buffer still held up to three times the statement at its end.
- */
-class AsciiSink {
-  static readonly BLOCK = 1 << 20;
-  readonly #full: Uint8Array[] = [];
-  #block = new Uint8Array(AsciiSink.BLOCK);
-  #length = 0;
-  readonly #encoder = new TextEncoder();
+/** The printed value as ASCII text pieces and raw values, in order. */
+type Piece = string | { readonly raw: RawJson; readonly indent: string };
 
-  write(text: string): void {
-    // The printer writes ASCII only, so one byte per UTF-16 unit.
-    let from = 0;
-    while (from < text.length) {
-      if (this.#length === this.#block.length) {
-        this.#full.push(this.#block);
-        this.#block = new Uint8Array(AsciiSink.BLOCK);
-        this.#length = 0;
-      }
-      const piece = text.slice(from, from + this.#block.length - this.#length);
-      this.#length += this.#encoder.encodeInto(piece, this.#block.subarray(this.#length)).written;
-      from += piece.length;
-    }
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.#full.length * AsciiSink.BLOCK + this.#length);
-    this.#full.forEach((b, i) => out.set(b, i * AsciiSink.BLOCK));
-    out.set(this.#block.subarray(0, this.#length), this.#full.length * AsciiSink.BLOCK);
-    return out;
-  }
-}
-
-function writeValue(value: ProtoJsonValue, indent: string, out: AsciiSink): void {
-  if (typeof value === "string") return out.write(quoteAscii(value));
-  if (typeof value === "boolean") return out.write(String(value));
-  if (value instanceof Double) return out.write(formatDouble(value.value));
+function writeValue(value: ProtoJsonValue, indent: string, out: Piece[]): void {
+  if (typeof value === "string") return void out.push(quoteAscii(value));
+  if (typeof value === "boolean") return void out.push(String(value));
+  if (value instanceof Double) return void out.push(formatDouble(value.value));
+  if (value instanceof Raw) return void out.push({ raw: value.value, indent });
   const inner = indent + "  ";
-  const isArray = Array.isArray(value) || value instanceof LazyArray;
-  const entries: Iterable<readonly [string | undefined, ProtoJsonValue]> = value instanceof
-      LazyArray
-    ? (function* () {
-      for (const v of value.items) yield [undefined, v] as const;
-    })()
-    : Array.isArray(value)
+  const isArray = Array.isArray(value);
+  const entries: (readonly [string | undefined, ProtoJsonValue])[] = isArray
     ? value.map((v) => [undefined, v] as const)
     : Object.entries(value);
   let i = 0;
   for (const [key, v] of entries) {
-    out.write(i++ === 0 ? (isArray ? "[\n" : "{\n") + inner : `,\n${inner}`);
-    if (key !== undefined) out.write(`${quoteAscii(key)}: `);
+    out.push(i++ === 0 ? (isArray ? "[\n" : "{\n") + inner : `,\n${inner}`);
+    if (key !== undefined) out.push(`${quoteAscii(key)}: `);
     writeValue(v, inner, out);
   }
-  out.write(i === 0 ? (isArray ? "[]" : "{}") : `\n${indent}${isArray ? "]" : "}"}`);
+  out.push(i === 0 ? (isArray ? "[]" : "{}") : `\n${indent}${isArray ? "]" : "}"}`);
 }
 
-/** Encodes `value` in the protobuf JSON layout (no trailing newline) as ASCII bytes. */
+/**
+ * Encodes `value` in the protobuf JSON layout (no trailing newline) as ASCII
+ * bytes, in one buffer of the exact size.
+ */
 export function encodeProtoJson(value: ProtoJsonValue): Uint8Array {
-  const out = new AsciiSink();
-  writeValue(value, "", out);
-  return out.bytes();
+  const pieces: Piece[] = [];
+  writeValue(value, "", pieces);
+  const size = pieces.reduce(
+    (n, p) => n + (typeof p === "string" ? p.length : p.raw.byteLength(p.indent)),
+    0,
+  );
+  const out = new Uint8Array(size);
+  const encoder = new TextEncoder();
+  let at = 0;
+  for (const p of pieces) {
+    // The printer writes ASCII only, so one byte per UTF-16 unit.
+    if (typeof p === "string") at += encoder.encodeInto(p, out.subarray(at)).written;
+    else at = p.raw.writeInto(out, at, p.indent);
+  }
+  if (at !== size) throw new Error(`printed ${at} bytes where ${size} were announced`);
+  return out;
 }
 
 /** Prints `value` in the protobuf JSON layout (no trailing newline). */

@@ -5,9 +5,14 @@
  * @module
  */
 
-import { type HashAlgorithm, hasherFactory } from "./algorithms.ts";
+import { DIGEST_SIZE, type HashAlgorithm, hasherFactory } from "./algorithms.ts";
 import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask, hashWholeFile } from "./file_range.ts";
-import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
+import {
+  type EngineOptions,
+  type HashEngine,
+  type HashJob,
+  PackedDigests,
+} from "./engine_types.ts";
 import { WorkerPoolEngine } from "./pool.ts";
 
 /** Hashes the jobs one after the other on the calling thread with one reused buffer. */
@@ -32,17 +37,18 @@ export class SerialEngine implements HashEngine {
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options: EngineOptions = {},
-  ): Promise<Uint8Array[]> {
+  ): Promise<Uint8Array> {
     const newHash = await hasherFactory(algorithm);
     const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
-    const out: Uint8Array[] = [];
+    const out = new PackedDigests(DIGEST_SIZE[algorithm]);
+    let i = 0;
     for (const path of paths) {
       const f = await hashWholeFile(path, Infinity, newHash, [buffer, buffer], () => false);
       options.onSize?.(f.size);
       options.onBytes?.(f.size);
-      out.push(f.digest!);
+      out.set(i++, f.digest!);
     }
-    return out;
+    return out.bytes();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The contract every hash engine implements (serial, worker pool), apart
- * from the engines so that they and their callers share it without a cycle.
+ * from the engines so that they and their callers share it without a cycle,
+ * and the packed digest list {@linkcode HashEngine.hashFiles} returns.
  *
  * @module
  */
@@ -37,12 +38,44 @@ export interface HashEngine {
   ): Promise<Uint8Array[]>;
   /**
    * Hashes whole files of unknown size, each opened once by path (size and
-   * checks on the handle; sizes through `onSize`); `result[i]` belongs to the `i`-th path. Optional:
-   * without it, callers stat each file and use {@linkcode hashAll}.
+   * checks on the handle; sizes through `onSize`). The result is packed: the
+   * `i`-th path's digest is bytes `[i × size, (i + 1) × size)`, `size` being
+   * the algorithm's `DIGEST_SIZE` (one buffer, not an object per file).
+   * Optional: without it, callers stat each file and use {@linkcode hashAll}.
    */
   hashFiles?(
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
-  ): Promise<Uint8Array[]>;
+  ): Promise<Uint8Array>;
+}
+
+/** Digests of one size stored by index in one growing buffer, for {@linkcode HashEngine.hashFiles}. */
+export class PackedDigests {
+  readonly #size: number;
+  #bytes: Uint8Array;
+  #count = 0;
+
+  /** Creates an empty list of `size`-byte digests. */
+  constructor(size: number) {
+    this.#size = size;
+    this.#bytes = new Uint8Array(size * 1024);
+  }
+
+  /** Stores `digest` as entry `i` (entries may arrive in any order). */
+  set(i: number, digest: Uint8Array): void {
+    const end = (i + 1) * this.#size;
+    if (end > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.#bytes.length));
+      grown.set(this.#bytes);
+      this.#bytes = grown;
+    }
+    this.#bytes.set(digest, i * this.#size);
+    this.#count = Math.max(this.#count, i + 1);
+  }
+
+  /** Entries `0 … count-1`, packed. */
+  bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.#count * this.#size);
+  }
 }

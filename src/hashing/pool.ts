@@ -11,7 +11,12 @@
  */
 
 import { DIGEST_SIZE, type HashAlgorithm, hasherFactory } from "./algorithms.ts";
-import type { EngineOptions, HashEngine, HashJob } from "./engine_types.ts";
+import {
+  type EngineOptions,
+  type HashEngine,
+  type HashJob,
+  PackedDigests,
+} from "./engine_types.ts";
 import { ModelPathError } from "../errors.ts";
 import {
   DEFAULT_CHUNK_SIZE,
@@ -137,7 +142,7 @@ export class WorkerPoolEngine implements HashEngine {
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options: EngineOptions = {},
-  ): Promise<Uint8Array[]> {
+  ): Promise<Uint8Array> {
     const t = this.#tuning;
     const chunkSize = options.chunkSize || DEFAULT_CHUNK_SIZE;
     const it = paths[Symbol.iterator]();
@@ -151,11 +156,12 @@ export class WorkerPoolEngine implements HashEngine {
     const all: Iterator<string> = {
       next: () => k < head.length ? { done: false, value: head[k++] } : it.next(),
     };
-    const digests: Uint8Array[] = [];
+    // Packed: a view per file would be 100,000 objects that V8 copies on every scavenge.
+    const digests = new PackedDigests(DIGEST_SIZE[algorithm]);
     /** Files only sized so far: index, path, size, identity. */
     const later: { i: number; path: string; size: number; identity: FileIdentity }[] = [];
     const keep = (i: number, path: string, f: WholeFile) => {
-      if (f.digest) digests[i] = f.digest;
+      if (f.digest) digests.set(i, f.digest);
       else later.push({ i, path, size: f.size, identity: f.identity });
     };
     if (this.workers === 1 || head.length < t.inThreadJobs) {
@@ -178,7 +184,7 @@ export class WorkerPoolEngine implements HashEngine {
         source.paths[i] = undefined;
       });
     }
-    if (later.length === 0) return digests;
+    if (later.length === 0) return digests.bytes();
     for (const f of later) options.onSize?.(f.size);
     const rest = await this.hashAll(
       later.map(({ path, size, identity }) => ({
@@ -191,8 +197,8 @@ export class WorkerPoolEngine implements HashEngine {
       algorithm,
       options,
     );
-    later.forEach(({ i }, k) => digests[i] = rest[k]);
-    return digests;
+    later.forEach(({ i }, k) => digests.set(i, rest[k]));
+    return digests.bytes();
   }
 }
 
@@ -334,7 +340,13 @@ function runPool(
     const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
-      for (const p of pool) p.worker.terminate();
+      for (const p of pool) {
+        // A terminated worker stays reachable from the runtime with its handlers,
+        // which would keep this run's results (100,000 digests) alive.
+        p.worker.onmessage = null;
+        p.worker.onerror = null;
+        p.worker.terminate();
+      }
       if (error === undefined) resolve();
       else reject(error);
     };

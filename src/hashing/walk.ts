@@ -10,6 +10,7 @@
 import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 import { ModelPathError } from "../errors.ts";
+import { type ByteList, decodeWtf8 } from "../util/byte_list.ts";
 import { fileKind, fsErrorReason } from "../util/fs_errors.ts";
 import { identityOf } from "./file_range.ts";
 import type { IgnoreSet } from "./ignore.ts";
@@ -217,57 +218,66 @@ export function* walkModelEntries(
  * and every file must still be there as the same kind of entry (a regular
  * file did not become a symlink, which the open would have followed), and no
  * directory on the way was replaced by a symlink. Each file's content was
- * read from one open handle, checked for writes during the read.
+ * read from one open handle, checked for writes during the read. `names` are
+ * the item names (WTF-8) in walk order, where the files of a directory follow
+ * each other, so one listing is held at a time (a directory met again is
+ * listed again); `links` holds the indices of the allowed symlinks. The names
+ * are read from their bytes: only each file's last component becomes a string.
  *
  * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
  */
 export function assertEntriesUnchanged(
   modelPath: string,
-  entries: readonly Omit<ModelEntry, "path">[],
+  names: ByteList,
+  links: ReadonlySet<number>,
 ): void {
   const root = normalizeUserPath(modelPath);
-  const byDir = new Map<string, Omit<ModelEntry, "path">[]>();
-  for (const e of entries) {
-    const slash = e.name.lastIndexOf("/");
-    const dir = e.name === "." ? undefined : slash > 0 ? e.name.slice(0, slash) : ".";
-    if (dir === undefined) continue; // a one-file model: its open checked it is a regular file
-    let list = byDir.get(dir);
-    if (!list) byDir.set(dir, list = []);
-    list.push(e);
-  }
+  const raw = names.raw;
   let rootReal: string | undefined;
-  for (const [dir, files] of byDir) {
-    const dirPath = joinModelPath(root, dir);
-    if (dir !== ".") {
-      rootReal ??= realpathSync(root);
-      assertDirectoryInPlace(rootReal, dir, dirPath);
+  let dir: string | undefined;
+  /** Where the current directory's name lies in `raw`, `[dirStart, dirEnd)`. */
+  let dirStart = 0;
+  let dirEnd = -1;
+  let listed = new Map<string, Deno.DirEntry>();
+  for (let i = 0; i < names.length; i++) {
+    const start = names.start(i);
+    const end = names.end(i);
+    if (end - start === 1 && raw[start] === 0x2e) continue; // "." (a one-file model): its open checked it
+    let slash = end - 1;
+    while (slash >= start && raw[slash] !== 0x2f) slash--;
+    const dirLength = Math.max(0, slash - start);
+    let same = dir !== undefined && dirLength === dirEnd - dirStart;
+    for (let k = 0; same && k < dirLength; k++) same = raw[start + k] === raw[dirStart + k];
+    if (!same) {
+      dirStart = start;
+      dirEnd = start + dirLength;
+      dir = slash < start ? "." : decodeWtf8(raw, start, slash);
+      const dirPath = joinModelPath(root, dir);
+      if (dir !== ".") {
+        rootReal ??= realpathSync(root);
+        assertDirectoryInPlace(rootReal, dir, dirPath);
+      }
+      listed = new Map();
+      try {
+        for (const entry of Deno.readDirSync(dirPath)) listed.set(entry.name, entry);
+      } catch (e) {
+        throw new ModelPathError(
+          dirPath,
+          `Directory '${dirPath}' was replaced while the model was being hashed.`,
+          { cause: e },
+        );
+      }
     }
-    const listed = new Map<string, Deno.DirEntry>();
-    try {
-      for (const entry of Deno.readDirSync(dirPath)) listed.set(entry.name, entry);
-    } catch (e) {
+    const entry = listed.get(decodeWtf8(raw, slash + 1, end));
+    // A regular file must not have become a symlink (nor the reverse).
+    if (!entry || (links.has(i) ? !entry.isSymlink : !entry.isFile)) {
+      const path = joinModelPath(root, names.string(i));
       throw new ModelPathError(
-        dirPath,
-        `Directory '${dirPath}' was replaced while the model was being hashed.`,
-        { cause: e },
+        path,
+        entry
+          ? `File '${path}' changed or was replaced while the model was being hashed.`
+          : `File '${path}' disappeared while the model was being hashed.`,
       );
-    }
-    for (const f of files) {
-      const entry = listed.get(dir === "." ? f.name : f.name.slice(dir.length + 1));
-      const path = joinModelPath(root, f.name);
-      if (!entry) {
-        throw new ModelPathError(
-          path,
-          `File '${path}' disappeared while the model was being hashed.`,
-        );
-      }
-      // A regular file must not have become a symlink (nor the reverse).
-      if (f.link ? !entry.isSymlink : !entry.isFile) {
-        throw new ModelPathError(
-          path,
-          `File '${path}' changed or was replaced while the model was being hashed.`,
-        );
-      }
     }
   }
 }

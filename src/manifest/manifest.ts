@@ -8,7 +8,9 @@
 import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../hashing/algorithms.ts";
 import { toHex } from "../util/encoding.ts";
-import { compareCanonicalPaths } from "./order.ts";
+import { ItemTable, type ManifestItem } from "./item_table.ts";
+
+export type { ManifestItem } from "./item_table.ts";
 
 /** Serialization parameters recorded in the signature (`predicate.serialization`, §1.12). */
 export type Serialization =
@@ -26,28 +28,9 @@ export type Serialization =
     readonly ignorePaths: readonly string[];
   };
 
-/** One manifest entry: a whole file, or one shard `[start, end)` of a file. */
-export interface ManifestItem {
-  /** File path relative to the model (POSIX), `.` for a single-file model. */
-  readonly path: string;
-  /** Shard range, absent for whole files. */
-  readonly range?: { readonly start: number; readonly end: number };
-  /** Algorithm string as recorded per resource: `sha256`, `blake2b`, `sha256-sharded-8`… */
-  readonly algorithm: string;
-  /** Raw digest bytes. */
-  readonly digest: Uint8Array;
-}
-
 /** Resource identifier: the path, or `path:start:end` for a shard (§1.9). */
 export function itemName(item: ManifestItem): string {
   return item.range ? `${item.path}:${item.range.start}:${item.range.end}` : item.path;
-}
-
-/** Canonical order (§1.10): by path component-wise, then shard start, then end, numerically. */
-export function compareItems(a: ManifestItem, b: ManifestItem): number {
-  return compareCanonicalPaths(a.path, b.path) ||
-    (a.range?.start ?? 0) - (b.range?.start ?? 0) ||
-    (a.range?.end ?? 0) - (b.range?.end ?? 0);
 }
 
 /** Per-resource algorithm string for a content hash under a serialization (§1.7). */
@@ -73,30 +56,46 @@ export function rootDigest(digests: Iterable<Uint8Array>): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
-/** A hashed model: its name, items in canonical order, and how it was serialized. */
+/** The packed items of a manifest (for the format and verification code; not public). */
+export let manifestTable: (manifest: Manifest) => ItemTable;
+
+/**
+ * A hashed model: its name, items in canonical order, and how it was
+ * serialized. The items are kept packed (paths and digests as bytes) and
+ * made into objects only when {@linkcode Manifest.items} is read.
+ */
 export class Manifest {
   /** Subject name (§1.6); informational, never compared. */
   readonly modelName: string;
-  /** Items in canonical order. */
-  readonly items: readonly ManifestItem[];
   /** Parameters recorded in the signature. */
   readonly serialization: Serialization;
+  readonly #table: ItemTable;
+  #items: readonly ManifestItem[] | undefined;
+
+  static {
+    manifestTable = (manifest) => manifest.#table;
+  }
 
   /**
    * Creates a manifest.
    * @param modelName Subject name.
-   * @param items Items in any order; they are sorted canonically.
+   * @param items Items in any order; they are sorted canonically (stable for equal names).
    * @param serialization How the items were produced.
    */
   constructor(modelName: string, items: Iterable<ManifestItem>, serialization: Serialization) {
     this.modelName = modelName;
-    this.items = [...items].sort(compareItems);
+    this.#table = ItemTable.from(items).sorted();
     this.serialization = serialization;
+  }
+
+  /** Items in canonical order, made on the first read (a fresh digest copy each). */
+  get items(): readonly ManifestItem[] {
+    return this.#items ??= [...this.#table];
   }
 
   /** The root digest (§1.11) over the items in canonical order. */
   rootDigest(): Uint8Array {
-    return rootDigest(this.items.map((i) => i.digest));
+    return this.#table.rootDigest();
   }
 
   /** `sha256:<hex>` of the root digest, as the `digest` command prints it. */
@@ -106,10 +105,11 @@ export class Manifest {
 
   /** The items as `{ name, algorithm, digest (hex) }` records, in canonical order. */
   resourceDescriptors(): { name: string; algorithm: string; digest: string }[] {
-    return this.items.map((i) => ({
-      name: itemName(i),
-      algorithm: i.algorithm,
-      digest: toHex(i.digest),
+    const t = this.#table;
+    return Array.from({ length: t.length }, (_, i) => ({
+      name: t.key(i),
+      algorithm: t.algorithm(i),
+      digest: t.digestHex(i),
     }));
   }
 }

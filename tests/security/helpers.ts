@@ -102,7 +102,7 @@ export class RecordingEngine extends SerialEngine {
     paths: Iterable<string>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
-  ): Promise<Uint8Array[]> {
+  ): Promise<Uint8Array> {
     const all = [...paths];
     this.paths.push(...all);
     this.beforeHash?.();

@@ -1,4 +1,4 @@
-// fromBase64 decodes long input in slices (src/util/encoding.ts); the result must be the same
+// fromBase64 decodes long input straight into its output (src/util/encoding.ts); the result must be the same
 // bytes as one decode, for every padding.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";

@@ -1,7 +1,6 @@
 // Canonical order of §1.10, which JavaScript's default sort gets wrong.
 import assert from "node:assert/strict";
 import { compareCanonicalPaths } from "../../src/manifest/order.ts";
-import { compareItems, type ManifestItem } from "../../src/manifest/manifest.ts";
 
 Deno.test("paths sort component-wise by code point, as Python does", () => {
   const python = ["B", "a", "a/b", "a/b/c", "a b", "a-b", "a.b"];
@@ -16,22 +15,4 @@ Deno.test("astral characters sort after all BMP characters (code points, not UTF
   assert.ok(compareCanonicalPaths(bmpHigh, astral) < 0);
   assert.ok([bmpHigh, astral].sort()[0] === astral, "default sort puts the surrogate first");
   assert.ok(compareCanonicalPaths("é", "z") > 0);
-});
-
-Deno.test("shards sort by path, then start and end numerically", () => {
-  const item = (path: string, start: number, end: number): ManifestItem => ({
-    path,
-    range: { start, end },
-    algorithm: "sha256-sharded-8",
-    digest: new Uint8Array(),
-  });
-  const items = [
-    item("f", 16, 24),
-    item("f", 8, 16),
-    item("e", 0, 8),
-    item("f", 0, 8),
-    item("f/g", 0, 8),
-  ];
-  const names = items.sort(compareItems).map((i) => `${i.path}:${i.range!.start}`);
-  assert.deepEqual(names, ["e:0", "f:0", "f:8", "f:16", "f/g:0"]);
 });

@@ -9,7 +9,7 @@
 import { type KeyObject, X509Certificate } from "node:crypto";
 import { KeyError } from "../../errors.ts";
 import { certificateBundle } from "../../format/bundle.ts";
-import { pae } from "../../format/dsse.ts";
+import { paeChunks } from "../../format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
 import { describeCertificates, readPemCertificates } from "../../crypto/x509_chain.ts";
 import { loadPrivateKey, samePublicKey, signEcdsa } from "../../crypto/ec_keys.ts";
@@ -69,7 +69,7 @@ export class CertificateSigner implements PayloadSigner {
 
   /** Signs the statement bytes and returns the certificate bundle (§4.3). */
   sign(payload: Uint8Array): Promise<BundleJson> {
-    const signature = signEcdsa(this.#key, pae(PAYLOAD_TYPE, payload));
+    const signature = signEcdsa(this.#key, paeChunks(PAYLOAD_TYPE, payload));
     return Promise.resolve(certificateBundle(payload, signature, this.#certificates));
   }
 

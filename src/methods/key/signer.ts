@@ -7,7 +7,7 @@
 
 import type { KeyObject } from "node:crypto";
 import { keyBundle } from "../../format/bundle.ts";
-import { pae } from "../../format/dsse.ts";
+import { paeChunks } from "../../format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
 import { loadPrivateKey, publicKeyHint, publicKeyOf, signEcdsa } from "../../crypto/ec_keys.ts";
 import type {
@@ -38,7 +38,7 @@ export class EllipticKeySigner implements PayloadSigner {
 
   /** Signs the statement bytes and returns the key bundle (§4.2). */
   sign(payload: Uint8Array): Promise<BundleJson> {
-    const signature = signEcdsa(this.#key, pae(PAYLOAD_TYPE, payload));
+    const signature = signEcdsa(this.#key, paeChunks(PAYLOAD_TYPE, payload));
     return Promise.resolve(keyBundle(payload, signature, publicKeyHint(this.#key)));
   }
 
