@@ -11,7 +11,7 @@ import { isUtf8 } from "node:buffer";
 import { BundleFormatError } from "../errors.ts";
 import type { BundleJson } from "./contracts.ts";
 import { PAYLOAD_TYPE } from "./statement.ts";
-import { decodeUtf8, fromBase64, toBase64 } from "../util/encoding.ts";
+import { decodeUtf8, fromBase64, joinChunks, toBase64 } from "../util/encoding.ts";
 import { isJsonObject, jsonSyntaxReason } from "../util/json.ts";
 import { readJson } from "./json_reader.ts";
 
@@ -140,14 +140,7 @@ export function* serializeBundleChunks(bundle: BundleJson): Generator<Uint8Array
  * newline.
  */
 export function serializeBundle(bundle: BundleJson): Uint8Array {
-  const chunks = Array.from(serializeBundleChunks(bundle), (c) => c.slice());
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return joinChunks(serializeBundleChunks(bundle));
 }
 
 /** Reads an object member, failing with the field's path. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { joinChunks } from "../util/encoding.ts";
+
 const encoder = new TextEncoder();
 
 /** `DSSEv1 <len(type)> <type> <len(payload)> <payload>`: the bytes that are signed. */
@@ -88,12 +90,5 @@ export function* legacyPaeChunks(payloadType: string, payload: Uint8Array): Gene
 
 /** {@linkcode legacyPaeChunks} joined into one buffer. */
 export function legacyPae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const chunks = Array.from(legacyPaeChunks(payloadType, payload), (c) => c.slice());
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return joinChunks(legacyPaeChunks(payloadType, payload));
 }

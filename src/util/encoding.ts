@@ -71,3 +71,18 @@ export function fromBase64Url(text: string): Uint8Array | undefined {
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
   return isUtf8(bytes) ? new TextDecoder().decode(bytes) : undefined;
 }
+
+/**
+ * The chunks joined into one buffer. Each chunk is copied as it arrives, so
+ * a generator may reuse one buffer for every chunk it yields.
+ */
+export function joinChunks(chunks: Iterable<Uint8Array>): Uint8Array {
+  const copies = Array.from(chunks, (c) => c.slice());
+  const out = new Uint8Array(copies.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of copies) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
