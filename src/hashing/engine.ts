@@ -35,9 +35,10 @@ export class SerialEngine implements HashEngine {
   ): Promise<Uint8Array[]> {
     const newHash = await hasherFactory(algorithm);
     const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
+    const buffers = { buffers: [buffer], readSize: buffer.length };
     const out: Uint8Array[] = [];
     for (const path of paths) {
-      const f = await hashWholeFile(path, Infinity, newHash, [buffer, buffer], () => false);
+      const f = await hashWholeFile(path, Infinity, newHash, buffers, () => false);
       options.onSize?.(f.size);
       options.onBytes?.(f.size);
       out.push(f.digest!);
