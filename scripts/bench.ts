@@ -369,6 +369,13 @@ async function main(): Promise<void> {
     }
 
     printTable(rows);
+    // This VM sometimes makes a cold read cost seconds of system time (docs/benchmarks.md).
+    console.log("\nCold rows, system CPU seconds of each run:");
+    coldRuns.forEach(([what], k) => {
+      console.log(
+        `  ${what.padEnd(36)} ${coldTimed[k].systemS.map((s) => s.toFixed(2)).join("  ")}`,
+      );
+    });
     printScaling(scaling, counts);
     warm(C);
     const steps = await smallFileSteps(C);
