@@ -8,8 +8,9 @@
  * -sha256` as one process and one process per core, `b3sum`, `b2sum`, where
  * installed), each row interleaved with its reference. Cold rows drop the
  * files' cached pages first (`dd iflag=nocache count=0` per file, checked
- * with `fincore`) and compare with `cat` and `openssl` after the same drop
- * and our warm run. Prints a table with MB/s, peak RSS and the ratio to the
+ * with `fincore`, after touching as much memory: see `dropCache`) and
+ * compare with `cat` and `openssl` after the same drop and our warm run.
+ * Prints a table with MB/s, peak RSS and the ratio to the
  * matching reference, a scaling table for `--workers 1, 2, …` up to the
  * cores, the steps of hashing many small files, BLAKE3 implementations in
  * memory, then the targets of the hashing issues as pass/fail lines, the
@@ -129,8 +130,24 @@ function warm(model: Model): void {
 /**
  * Drops the model's pages from the page cache without root: GNU `dd` with
  * `iflag=nocache count=0` per file, then `fincore` checks that none are left.
+ *
+ * First, `dd` fills (and frees on exit) a buffer of the model's size plus
+ * 512 MiB, so that the cache refills memory the hypervisor still backs. This
+ * VM hands free memory back to its host after ~2 s (free page reporting), and
+ * a run whose page cache landed in such memory paid 2–3 s of system time per
+ * 2 GiB at random, `cat` and ours alike (docs/benchmarks.md, cold rows).
  */
 function dropCache(model: Model): void {
+  new Deno.Command("dd", {
+    args: [
+      "if=/dev/zero",
+      "of=/dev/null",
+      `bs=${Math.ceil(model.bytes / MIB) + 512}M`,
+      "count=1",
+      "iflag=fullblock",
+      "status=none",
+    ],
+  }).outputSync();
   for (const path of model.files) {
     new Deno.Command("dd", { args: [`if=${path}`, "iflag=nocache", "count=0", "status=none"] })
       .outputSync();
@@ -352,6 +369,13 @@ async function main(): Promise<void> {
     }
 
     printTable(rows);
+    // This VM sometimes makes a cold read cost seconds of system time (docs/benchmarks.md).
+    console.log("\nCold rows, system CPU seconds of each run:");
+    coldRuns.forEach(([what], k) => {
+      console.log(
+        `  ${what.padEnd(36)} ${coldTimed[k].systemS.map((s) => s.toFixed(2)).join("  ")}`,
+      );
+    });
     printScaling(scaling, counts);
     warm(C);
     const steps = await smallFileSteps(C);

@@ -27,6 +27,11 @@ export interface Timed {
   readonly ms: number;
   /** Peak resident memory of the child (GNU `time` `%M`), KiB, or -1 when unknown. */
   readonly peakRssKiB: number;
+  /**
+   * System CPU seconds (GNU `time` `%S`) of each run, in order (a parallel run: its commands
+   * summed); empty when unknown.
+   */
+  readonly systemS: readonly number[];
   /** Standard output. */
   readonly stdout: string;
 }
@@ -57,21 +62,24 @@ export async function timeCommand(
 ): Promise<Timed> {
   const rssFile = hasGnuTime() ? Deno.makeTempFileSync({ prefix: "bench-rss-" }) : undefined;
   const command = rssFile
-    ? new Deno.Command(GNU_TIME, { args: ["-f", "%M", "-o", rssFile, cmd, ...args], ...options })
+    ? new Deno.Command(GNU_TIME, { args: ["-f", "%M %S", "-o", rssFile, cmd, ...args], ...options })
     : new Deno.Command(cmd, { args: [...args], ...options });
   const start = performance.now();
   const out = await command.output();
   const ms = performance.now() - start;
   let rss = -1;
+  const systemS: number[] = [];
   if (rssFile) {
-    rss = Number(Deno.readTextFileSync(rssFile).trim().split("\n").at(-1));
+    const [kib, sys] = Deno.readTextFileSync(rssFile).trim().split("\n").at(-1)!.split(" ");
+    rss = Number(kib);
+    systemS.push(Number(sys));
     Deno.removeSync(rssFile);
   }
   if (!out.success) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
     throw new Error(`${cmd} ${args.join(" ")} exited with ${out.code}: ${err}`);
   }
-  return { ms, peakRssKiB: rss, stdout: new TextDecoder().decode(out.stdout) };
+  return { ms, peakRssKiB: rss, systemS, stdout: new TextDecoder().decode(out.stdout) };
 }
 
 /** Runs several commands at once; the time is until the last exits, the memory the largest. */
@@ -81,6 +89,9 @@ export async function timeParallel(commands: readonly [string, string[]][]): Pro
   return {
     ms: performance.now() - start,
     peakRssKiB: Math.max(...results.map((r) => r.peakRssKiB)),
+    systemS: results.every((r) => r.systemS.length === 1)
+      ? [results.reduce((n, r) => n + r.systemS[0], 0)]
+      : [],
     stdout: results.map((r) => r.stdout).join(""),
   };
 }
@@ -119,6 +130,7 @@ function summary(results: Timed[]): Timed {
   return {
     ms,
     peakRssKiB: Math.max(...results.map((r) => r.peakRssKiB)),
+    systemS: results.flatMap((r) => r.systemS),
     stdout: results.find((r) => r.ms === ms)!.stdout,
   };
 }

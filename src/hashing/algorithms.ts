@@ -5,7 +5,6 @@
  * @module
  */
 
-import { createHash as nodeCreateHash } from "node:crypto";
 import { ConfigError } from "../errors.ts";
 import type { IncrementalHash } from "./incremental_hash.ts";
 
@@ -70,9 +69,11 @@ export interface HasherFactory {
   readonly tree?: TreeHash;
 }
 
-function nodeHasher(name: string): HasherFactory {
+async function nodeHasher(name: string): Promise<HasherFactory> {
+  // Loaded when first used: a BLAKE3 worker never needs it, and it is ~12 ms of a worker's start.
+  const { createHash } = await import("node:crypto");
   return () => {
-    const h = nodeCreateHash(name);
+    const h = createHash(name);
     return {
       update: (data) => void h.update(data),
       digest: () => new Uint8Array(h.digest()),
@@ -90,9 +91,9 @@ function nodeHasher(name: string): HasherFactory {
 export async function hasherFactory(algorithm: HashAlgorithm): Promise<HasherFactory> {
   switch (algorithm) {
     case "sha256":
-      return nodeHasher("sha256");
+      return await nodeHasher("sha256");
     case "blake2b":
-      return nodeHasher("blake2b512");
+      return await nodeHasher("blake2b512");
     case "blake3": {
       // Loaded only when used, so that other algorithms never compile it. One
       // instance per factory: creating one per file would dominate on many small files.

@@ -29,7 +29,7 @@ const CHUNK_END = 2;
 const PARENT = 4;
 const ROOT = 8;
 
-/** BLAKE3's IV (the SHA-256 IV); also the input of the kernel generator. */
+/** BLAKE3's IV (the SHA-256 IV): the kernel generator writes it into the module's data segment. */
 export const BLAKE3_IV: readonly number[] = [
   0x6a09e667,
   0xbb67ae85,
@@ -41,8 +41,10 @@ export const BLAKE3_IV: readonly number[] = [
   0x5be0cd19,
 ];
 
-// Memory layout (bytes). The stack holds one chaining value per bit of a
-// 64-bit chunk count, plus one; adjacent entries form a parent's block.
+// Memory layout (bytes). The module's data segment holds the IV at 0 and
+// the kernels' rotation masks at 32–63 (scripts/build_blake3_wasm.ts). The
+// stack holds one chaining value per bit of a 64-bit chunk count, plus one;
+// adjacent entries form a parent's block.
 const IV_PTR = 0;
 const CHUNK_PTR = 64;
 const STACK_PTR = CHUNK_PTR + BLAKE3_CHUNK;
@@ -103,8 +105,6 @@ export class Blake3 {
     this.#k = instance.exports as unknown as Kernels;
     this.#bytes = new Uint8Array(0);
     this.#grow(READ_PTR);
-    const words = new DataView(this.#memory.buffer);
-    BLAKE3_IV.forEach((w, i) => words.setUint32(IV_PTR + 4 * i, w, true));
   }
 
   /** Compiles the module once per thread and makes a fresh instance. */

@@ -40,10 +40,11 @@ export class SerialEngine implements HashEngine {
   ): Promise<Uint8Array> {
     const newHash = await hasherFactory(algorithm);
     const buffer = allocReadBuffer(options.chunkSize || DEFAULT_CHUNK_SIZE);
+    const buffers = { buffers: [buffer], readSize: buffer.length };
     const out = new PackedDigests(DIGEST_SIZE[algorithm]);
     let i = 0;
     for (const path of paths) {
-      const f = await hashWholeFile(path, Infinity, newHash, [buffer, buffer], () => false);
+      const f = await hashWholeFile(path, Infinity, newHash, buffers, () => false);
       options.onSize?.(f.size);
       options.onBytes?.(f.size);
       out.set(i++, f.digest!);

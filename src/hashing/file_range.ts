@@ -13,6 +13,55 @@ import type { HasherFactory } from "./algorithms.ts";
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 
 /**
+ * Read size once a range's reads are found to wait on the device: large reads, each started
+ * before the previous buffer is hashed, keep the disk busy while the cores hash (a cold cache).
+ */
+export const COLD_READ_SIZE = 8 << 20;
+
+/**
+ * Full reads are timed together in windows of this many bytes: on a cold file most 1 MiB reads
+ * find their pages already read ahead and take 0.1 ms, but about one in eight waits ~12 ms for
+ * the kernel's next read-ahead window, so single reads say little. Per 16 MiB, cold reads took
+ * 11–32 ms and warm ones 2.2–2.8 ms, 6 ms with a preemption (measured here).
+ */
+const COLD_WINDOW = 16 << 20;
+
+/**
+ * Shorter ranges keep 1 MiB reads even when cold. Measured on a cold 2 GiB file hashed as
+ * 32 MiB BLAKE3 parts on 2 threads: 1.47–1.70 s with the switch against 1.35–1.44 s without
+ * (the A files, 512 MiB each: 1.23–1.29 s against 1.42–1.48 s).
+ */
+const COLD_MIN_RANGE = 64 << 20;
+
+/**
+ * Whether full reads of `bytes` that took `ms` in all, in a range of `rangeBytes`, waited on
+ * the device: slower than 2 GB/s (copies from the page cache run at 6.7–9 GB/s here,
+ * `docs/benchmarks.md`); `undefined` until they make a {@linkcode COLD_WINDOW}, and always in a
+ * range shorter than {@linkcode COLD_MIN_RANGE}.
+ */
+function waitedOnDevice(bytes: number, ms: number, rangeBytes: number): boolean | undefined {
+  if (rangeBytes < COLD_MIN_RANGE || bytes < COLD_WINDOW) return undefined;
+  return ms * 2e6 > bytes;
+}
+
+/** A thread's reused read buffers. */
+export interface ReadBuffers {
+  /** One buffer (reads never overlap) or two of the same length, at least `readSize`. */
+  readonly buffers: readonly Uint8Array[];
+  /**
+   * Bytes per read. With two buffers, a range whose reads wait on the device reads whole
+   * buffers from then on, each started before the previous one is hashed.
+   */
+  readonly readSize: number;
+  /**
+   * Whether full reads of `bytes` that took `ms` since the last answer, in a range of
+   * `rangeBytes`, waited on the device, `undefined` to wait for more (default: 16 MiB slower
+   * than 2 GB/s in a range of at least 64 MiB); tests force it.
+   */
+  readonly waited?: (bytes: number, ms: number, rangeBytes: number) => boolean | undefined;
+}
+
+/**
  * Allocates a read buffer whose start is not 1–31 bytes past a page boundary.
  * A large fresh `Uint8Array` starts 16 bytes past one, and the kernel's
  * page-cache copy into a destination 1–31 bytes past a page boundary runs at
@@ -21,6 +70,15 @@ export const DEFAULT_CHUNK_SIZE = 1 << 20;
  */
 export function allocReadBuffer(size: number = DEFAULT_CHUNK_SIZE): Uint8Array {
   return new Uint8Array(size + 64).subarray(64);
+}
+
+/**
+ * Two buffers for reads of `readSize` bytes, large enough for {@linkcode COLD_READ_SIZE}
+ * (pages never written are never resident, so a warm run's memory stays the read size).
+ */
+export function allocReadBuffers(readSize: number): ReadBuffers {
+  const size = Math.max(readSize, COLD_READ_SIZE);
+  return { buffers: [allocReadBuffer(size), allocReadBuffer(size)], readSize };
 }
 
 /** One unit of hashing work: bytes `[start, end)` of the file at `path`. */
@@ -55,9 +113,10 @@ export function identityOf(stat: Deno.FileInfo): FileIdentity {
 /**
  * Hashes bytes `[start, end)` of `file`, reading sequentially from `start`.
  * A generator so that one body serves both the synchronous path (never
- * yields) and the overlapped one: when `overlap()` allows it, the next read
- * is started into the other buffer before the current one is hashed, and
- * the pending read is yielded for the driver to await.
+ * yields) and the overlapped one: when `overlap()` allows it, or once the
+ * reads wait on the device (then in whole buffers), the next read is started
+ * into the other buffer before the current one is hashed, and the pending
+ * read is yielded for the driver to await.
  *
  * @param path Only used in error messages.
  * @param onBytes Receives the length of each hashed read.
@@ -69,7 +128,7 @@ function* rangeSteps(
   start: number,
   end: number,
   newHash: HasherFactory,
-  buffers: readonly Uint8Array[],
+  { buffers, readSize, waited = waitedOnDevice }: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
@@ -78,12 +137,31 @@ function* rangeSteps(
   let pos = start;
   let index = 0;
   let pending: Promise<number | null> | undefined;
+  const canOverlap = buffers.length > 1;
+  let cold = false;
+  let timedBytes = 0;
+  let timedMs = 0;
   const window = (pos: number) =>
-    buffers[index].subarray(0, Math.min(buffers[index].length, end - pos));
+    buffers[index].subarray(0, Math.min(cold ? buffers[index].length : readSize, end - pos));
   try {
     while (pos < end) {
       const buffer = window(pos);
-      const got = pending ? yield pending : file.readSync(buffer);
+      let got: number | null;
+      if (pending) got = yield pending;
+      else if (canOverlap && buffer.length === readSize) {
+        // Only full reads are timed: a small file's one read says nothing of the device.
+        const before = performance.now();
+        got = file.readSync(buffer);
+        if (got === readSize) {
+          timedMs += performance.now() - before;
+          timedBytes += got;
+          const answer = waited(timedBytes, timedMs, end - start);
+          if (answer !== undefined) {
+            cold = answer;
+            timedBytes = timedMs = 0;
+          }
+        }
+      } else got = file.readSync(buffer);
       pending = undefined;
       if (!got) {
         throw new ModelPathError(
@@ -92,7 +170,7 @@ function* rangeSteps(
         );
       }
       pos += got;
-      if (pos < end && buffers.length > 1 && overlap()) {
+      if (pos < end && canOverlap && (cold || overlap())) {
         index ^= 1;
         pending = file.read(window(pos));
       }
@@ -181,7 +259,7 @@ function* openRangeSteps(
   start: number,
   end: number,
   newHash: HasherFactory,
-  buffers: readonly Uint8Array[],
+  buffers: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
@@ -200,7 +278,7 @@ function* checkedRangeSteps(
   task: RangeTask,
   expectedSize: number,
   newHash: HasherFactory,
-  buffers: readonly Uint8Array[],
+  buffers: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
@@ -227,7 +305,7 @@ function* wholeFileSteps(
   path: string,
   limit: number,
   newHash: HasherFactory,
-  buffers: readonly Uint8Array[],
+  buffers: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
   onSize?: (bytes: number) => void,
@@ -276,7 +354,7 @@ export function hashWholeFile(
   path: string,
   limit: number,
   newHash: HasherFactory,
-  buffers: readonly [Uint8Array, Uint8Array],
+  buffers: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
   onSize?: (bytes: number) => void,
@@ -296,15 +374,17 @@ export function hashRangeTask(
   newHash: HasherFactory,
   buffer: Uint8Array,
 ): Uint8Array {
-  // Without overlap the steps never yield: the first `next()` runs them to the end.
-  return checkedRangeSteps(task, expectedSize, newHash, [buffer], () => false).next()
+  // With one buffer the steps never yield: the first `next()` runs them to the end.
+  const buffers = { buffers: [buffer], readSize: buffer.length };
+  return checkedRangeSteps(task, expectedSize, newHash, buffers, () => false).next()
     .value as Uint8Array;
 }
 
 /**
  * {@linkcode hashRangeTask} with read/hash overlap: with two buffers, while
- * `overlap()` returns true (an idle core exists) the next read runs while the
- * current buffer is hashed. The digest and every check are the same.
+ * `overlap()` returns true (an idle core exists), or once the reads wait on
+ * the device (a cold cache: then whole buffers are read), the next read runs
+ * while the current buffer is hashed. The digest and every check are the same.
  *
  * @param onBytes Receives the length of each hashed read.
  * @throws {ModelPathError} when the file disappeared, cannot be opened or read, or changed.
@@ -313,7 +393,7 @@ export function hashRangeTaskOverlapped(
   task: RangeTask,
   expectedSize: number,
   newHash: HasherFactory,
-  buffers: readonly [Uint8Array, Uint8Array],
+  buffers: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Promise<Uint8Array> {

@@ -14,6 +14,7 @@ import {
   hasherFactory,
 } from "./algorithms.ts";
 import { ModelPathError } from "../errors.ts";
+import type { ReadBuffers } from "./file_range.ts";
 import {
   hashJobsHere,
   packResults,
@@ -27,7 +28,7 @@ const REPORT_BYTES = 64 << 20;
 
 // Kept across batches: a BLAKE3 factory holds a WebAssembly instance (and its read buffers).
 const factories: Partial<Record<HashAlgorithm, HasherFactory>> = {};
-const buffers: Partial<Record<HashAlgorithm, [Uint8Array, Uint8Array]>> = {};
+const buffers: Partial<Record<HashAlgorithm, ReadBuffers>> = {};
 
 function post(reply: WorkerReply, transfer: Transferable[] = []): void {
   self.postMessage(reply, transfer);
@@ -45,7 +46,7 @@ async function handle(request: WorkerRequest): Promise<void> {
   try {
     const algorithm = request.algorithm;
     const newHash = factories[algorithm] ??= await hasherFactory(algorithm);
-    if (buffers[algorithm]?.[0].length !== request.chunkSize) {
+    if (buffers[algorithm]?.readSize !== request.chunkSize) {
       buffers[algorithm] = readBuffers(request.chunkSize, newHash);
     }
     const results = await hashJobsHere(

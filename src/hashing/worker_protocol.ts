@@ -9,9 +9,11 @@
 import type { HashAlgorithm, HasherFactory } from "./algorithms.ts";
 import type { HashJob } from "./engine_types.ts";
 import {
-  allocReadBuffer,
+  allocReadBuffers,
+  COLD_READ_SIZE,
   hashRangeTaskOverlapped,
   hashWholeFile,
+  type ReadBuffers,
   type WholeFile,
 } from "./file_range.ts";
 
@@ -75,7 +77,7 @@ export type WorkerReply =
 export async function hashJobsHere(
   jobs: readonly PoolJob[],
   newHash: HasherFactory,
-  buffers: readonly [Uint8Array, Uint8Array],
+  buffers: ReadBuffers,
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
   batchBytes = Infinity,
@@ -141,10 +143,11 @@ export function unpackResult(
 }
 
 /**
- * Two aligned read buffers of `chunkSize` bytes for `newHash`: its own when
- * it has them (hashed without a copy), fresh ones otherwise.
+ * Two aligned read buffers for reads of `chunkSize` bytes for `newHash` (as
+ * {@linkcode allocReadBuffers}): its own when it has them (hashed without a
+ * copy), fresh ones otherwise.
  */
-export function readBuffers(chunkSize: number, newHash: HasherFactory): [Uint8Array, Uint8Array] {
-  return newHash.readBuffers?.(chunkSize) ??
-    [allocReadBuffer(chunkSize), allocReadBuffer(chunkSize)];
+export function readBuffers(chunkSize: number, newHash: HasherFactory): ReadBuffers {
+  const own = newHash.readBuffers?.(Math.max(chunkSize, COLD_READ_SIZE));
+  return own ? { buffers: own, readSize: chunkSize } : allocReadBuffers(chunkSize);
 }

@@ -143,7 +143,10 @@ Deno.test("overlapped reads give the serial digest for any range and read size",
     const task = { path, start, end };
     const expected = toHex(hashRangeTask(task, data.length, newHash, allocReadBuffer(4096)));
     for (const chunk of [1000, 64 * KIB, MIB]) {
-      const buffers = [allocReadBuffer(chunk), allocReadBuffer(chunk)] as const;
+      const buffers = {
+        buffers: [allocReadBuffer(chunk), allocReadBuffer(chunk)],
+        readSize: chunk,
+      };
       let toggle = false;
       let seen = 0;
       const got = await hashRangeTaskOverlapped(
@@ -156,6 +159,29 @@ Deno.test("overlapped reads give the serial digest for any range and read size",
       );
       assert.equal(toHex(got), expected, `range ${start}-${end}, chunk ${chunk}`);
       assert.equal(seen, end - start);
+
+      // The reads "wait on the device" from the second one on: then the range reads whole
+      // (larger) buffers, overlapped, although overlap() never allows it.
+      const large = 3 * chunk + 5;
+      const cold = {
+        buffers: [allocReadBuffer(large), allocReadBuffer(large)],
+        readSize: chunk,
+        waited: (bytes: number) => bytes >= 2 * chunk || undefined,
+      };
+      const reads: number[] = [];
+      const coldDigest = await hashRangeTaskOverlapped(
+        task,
+        data.length,
+        newHash,
+        cold,
+        () => false,
+        (n) => reads.push(n),
+      );
+      assert.equal(toHex(coldDigest), expected, `cold, range ${start}-${end}, chunk ${chunk}`);
+      assert.equal(reads.reduce((a, b) => a + b, 0), end - start);
+      if (end - start > 2 * chunk + large) {
+        assert.deepEqual(reads.slice(0, 3), [chunk, chunk, large], `cold reads, chunk ${chunk}`);
+      }
     }
   }
 });
