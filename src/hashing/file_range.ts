@@ -81,6 +81,16 @@ export function allocReadBuffers(readSize: number): ReadBuffers {
   return { buffers: [allocReadBuffer(size), allocReadBuffer(size)], readSize };
 }
 
+/** How a thread hashes what it reads: the steps below all take it whole. */
+interface HashReads {
+  readonly newHash: HasherFactory;
+  readonly buffers: ReadBuffers;
+  /** Whether the next read may start before the current buffer is hashed (an idle core). */
+  readonly overlap: () => boolean;
+  /** Receives the length of each hashed read. */
+  readonly onBytes?: (bytes: number) => void;
+}
+
 /** One unit of hashing work: bytes `[start, end)` of the file at `path`. */
 export interface RangeTask {
   /** File system path to open. */
@@ -119,7 +129,6 @@ export function identityOf(stat: Deno.FileInfo): FileIdentity {
  * read is yielded for the driver to await.
  *
  * @param path Only used in error messages.
- * @param onBytes Receives the length of each hashed read.
  * @throws {ModelPathError} when the file ends before `end` (it shrank while being hashed).
  */
 function* rangeSteps(
@@ -127,11 +136,9 @@ function* rangeSteps(
   path: string,
   start: number,
   end: number,
-  newHash: HasherFactory,
-  { buffers, readSize, waited = waitedOnDevice }: ReadBuffers,
-  overlap: () => boolean,
-  onBytes?: (bytes: number) => void,
+  { newHash, buffers: reads, overlap, onBytes }: HashReads,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
+  const { buffers, readSize, waited = waitedOnDevice } = reads;
   const h = newHash();
   if (start > 0) file.seekSync(start, Deno.SeekMode.Start); // a fresh file is at 0
   let pos = start;
@@ -258,14 +265,11 @@ function* openRangeSteps(
   path: string,
   start: number,
   end: number,
-  newHash: HasherFactory,
-  buffers: ReadBuffers,
-  overlap: () => boolean,
-  onBytes?: (bytes: number) => void,
+  how: HashReads,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
   let digest: Uint8Array;
   try {
-    digest = yield* rangeSteps(open.file, path, start, end, newHash, buffers, overlap, onBytes);
+    digest = yield* rangeSteps(open.file, path, start, end, how);
   } catch (e) {
     throw readError(e, path);
   }
@@ -277,15 +281,11 @@ function* openRangeSteps(
 function* checkedRangeSteps(
   task: RangeTask,
   expectedSize: number,
-  newHash: HasherFactory,
-  buffers: ReadBuffers,
-  overlap: () => boolean,
-  onBytes?: (bytes: number) => void,
+  how: HashReads,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
   const open = openChecked(task, expectedSize);
   try {
-    const { start, end } = task;
-    return yield* openRangeSteps(open, task.path, start, end, newHash, buffers, overlap, onBytes);
+    return yield* openRangeSteps(open, task.path, task.start, task.end, how);
   } finally {
     open.file.close();
   }
@@ -304,10 +304,7 @@ export interface WholeFile {
 function* wholeFileSteps(
   path: string,
   limit: number,
-  newHash: HasherFactory,
-  buffers: ReadBuffers,
-  overlap: () => boolean,
-  onBytes?: (bytes: number) => void,
+  how: HashReads,
   onSize?: (bytes: number) => void,
 ): Generator<Promise<number | null>, WholeFile, number | null> {
   const open = openChecked({ path, start: 0, end: 0 }, undefined);
@@ -316,7 +313,7 @@ function* wholeFileSteps(
     const identity = identityOf(open.before);
     if (size > limit) return { size, identity };
     onSize?.(size);
-    const digest = yield* openRangeSteps(open, path, 0, size, newHash, buffers, overlap, onBytes);
+    const digest = yield* openRangeSteps(open, path, 0, size, how);
     return { digest, size, identity };
   } finally {
     open.file.close();
@@ -359,7 +356,7 @@ export function hashWholeFile(
   onBytes?: (bytes: number) => void,
   onSize?: (bytes: number) => void,
 ): Promise<WholeFile> {
-  return drive(wholeFileSteps(path, limit, newHash, buffers, overlap, onBytes, onSize));
+  return drive(wholeFileSteps(path, limit, { newHash, buffers, overlap, onBytes }, onSize));
 }
 
 /**
@@ -376,7 +373,7 @@ export function hashRangeTask(
 ): Uint8Array {
   // With one buffer the steps never yield: the first `next()` runs them to the end.
   const buffers = { buffers: [buffer], readSize: buffer.length };
-  return checkedRangeSteps(task, expectedSize, newHash, buffers, () => false).next()
+  return checkedRangeSteps(task, expectedSize, { newHash, buffers, overlap: () => false }).next()
     .value as Uint8Array;
 }
 
@@ -397,5 +394,5 @@ export function hashRangeTaskOverlapped(
   overlap: () => boolean,
   onBytes?: (bytes: number) => void,
 ): Promise<Uint8Array> {
-  return drive(checkedRangeSteps(task, expectedSize, newHash, buffers, overlap, onBytes));
+  return drive(checkedRangeSteps(task, expectedSize, { newHash, buffers, overlap, onBytes }));
 }
