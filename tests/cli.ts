@@ -99,3 +99,13 @@ export function runCliCode(args: string[]): string {
     JSON.stringify(args)
   }, { out: () => {}, errRaw: () => {}, stderrIsTerminal: false }); }`;
 }
+
+/** `sign key --private-key KEY --signature SIGNATURE …REST`: REST is options and the model path. */
+export function signKeyArgs(key: string, signature: string, ...rest: string[]): string[] {
+  return ["sign", "key", "--private-key", key, "--signature", signature, ...rest];
+}
+
+/** `verify key --public-key PUB --signature SIGNATURE …REST`: REST is options and the model path. */
+export function verifyKeyArgs(pub: string, signature: string, ...rest: string[]): string[] {
+  return ["verify", "key", "--public-key", pub, "--signature", signature, ...rest];
+}

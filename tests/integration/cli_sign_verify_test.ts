@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { CERT_KEYS, mintLeaf, writePemFile } from "../certs.ts";
-import { type CliResult, runCli, runInProcess } from "../cli.ts";
+import { type CliResult, runCli, runInProcess, signKeyArgs, verifyKeyArgs } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { ecKeyPair, publicKeyPem, writeKeyPair } from "../helpers.ts";
 
@@ -56,11 +56,11 @@ Deno.test("sign key then verify key: the success lines on stdout, exit 0", async
   using tmp = tempDir();
   const s = setup(tmp.path);
   assertSigned(
-    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+    await runInProcess(signKeyArgs(s.key, s.sig, s.model)),
   );
   assert.deepEqual(signedNames(s.sig), ["sub/config.json", "weights.bin"]);
   assertVerified(
-    await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+    await runInProcess(verifyKeyArgs(s.pub, s.sig, s.model)),
   );
 });
 
@@ -72,7 +72,7 @@ Deno.test("default --signature is model.sig in the cwd, left out of the hashing"
   const sig = nodePath.join(s.model, "model.sig");
   assert.deepEqual(signedNames(sig), ["sub/config.json", "weights.bin"]);
   assertVerified(
-    await runCli(["verify", "key", "--public-key", s.pub, "--signature", "model.sig", "."], {
+    await runCli(verifyKeyArgs(s.pub, "model.sig", "."), {
       cwd: s.model,
     }),
   );
@@ -87,11 +87,11 @@ Deno.test("a --signature inside the model is left out of the hashing and of veri
   const s = setup(tmp.path);
   const sig = nodePath.join(s.model, "sub", "signature.json");
   assertSigned(
-    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", sig, s.model]),
+    await runInProcess(signKeyArgs(s.key, sig, s.model)),
   );
   assert.deepEqual(signedNames(sig), ["sub/config.json", "weights.bin"]);
   assertVerified(
-    await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", sig, s.model]),
+    await runInProcess(verifyKeyArgs(s.pub, sig, s.model)),
   );
 });
 
@@ -222,12 +222,12 @@ for (const { options, hashType } of RECORDED_METHODS) {
     );
     assert.equal(statement.predicate.serialization.hash_type, hashType);
     assertVerified(
-      await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+      await runInProcess(verifyKeyArgs(s.pub, s.sig, s.model)),
     );
     // The recorded method is really used: a changed file is still caught.
     Deno.writeTextFileSync(nodePath.join(s.model, "weights.bin"), "w".repeat(4999) + "x");
     assertFailure(
-      await runInProcess(["verify", "key", "--public-key", s.pub, "--signature", s.sig, s.model]),
+      await runInProcess(verifyKeyArgs(s.pub, s.sig, s.model)),
       "Verification failed with error",
       /Hash mismatch for 'weights\.bin/,
     );
@@ -260,15 +260,7 @@ Deno.test("a failed signing leaves no file: missing directory, a file where a di
       nodePath.join(blocker, "model.sig"),
     ]
   ) {
-    const r = await runInProcess([
-      "sign",
-      "key",
-      "--private-key",
-      s.key,
-      "--signature",
-      target,
-      s.model,
-    ]);
+    const r = await runInProcess(signKeyArgs(s.key, target, s.model));
     assertFailure(r, "Signing failed with error", /Cannot write signature/);
     assert.throws(() => Deno.statSync(target));
   }
@@ -304,15 +296,7 @@ Deno.test("a failed signing does not touch an existing signature file", async ()
   // A directory in the signature's place is not replaced either.
   const dir = nodePath.join(tmp.path, "sigdir");
   Deno.mkdirSync(dir);
-  const r = await runInProcess([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    dir,
-    s.model,
-  ]);
+  const r = await runInProcess(signKeyArgs(s.key, dir, s.model));
   assertFailure(
     r,
     "Signing failed with error",
@@ -326,15 +310,7 @@ Deno.test("signing an empty model fails with exit 1 and writes nothing", async (
   const s = setup(tmp.path);
   const empty = nodePath.join(tmp.path, "empty");
   Deno.mkdirSync(nodePath.join(empty, "only-dirs"), { recursive: true });
-  const r = await runInProcess([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    s.sig,
-    empty,
-  ]);
+  const r = await runInProcess(signKeyArgs(s.key, s.sig, empty));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^Signing failed with error: /);
   assert.throws(() => Deno.statSync(s.sig), Deno.errors.NotFound);
@@ -345,20 +321,12 @@ Deno.test("the mismatch report names extra, missing and changed files", async ()
   const s = setup(tmp.path);
   Deno.writeTextFileSync(nodePath.join(s.model, "gone.bin"), "soon removed");
   assertSigned(
-    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+    await runInProcess(signKeyArgs(s.key, s.sig, s.model)),
   );
   Deno.removeSync(nodePath.join(s.model, "gone.bin"));
   Deno.writeTextFileSync(nodePath.join(s.model, "new.bin"), "added");
   Deno.writeTextFileSync(nodePath.join(s.model, "sub", "config.json"), "{ }");
-  const r = await runInProcess([
-    "verify",
-    "key",
-    "--public-key",
-    s.pub,
-    "--signature",
-    s.sig,
-    s.model,
-  ]);
+  const r = await runInProcess(verifyKeyArgs(s.pub, s.sig, s.model));
   assertFailure(
     r,
     "Verification failed with error",
@@ -371,16 +339,7 @@ Deno.test("the mismatch report names extra, missing and changed files", async ()
     /Hash mismatch for 'sub\/config\.json': Expected 'sha256:[0-9a-f]{64}', Actual 'sha256:[0-9a-f]{64}'/,
   );
   // --ignore-unsigned-files leaves the extra file out, but not the others.
-  const r2 = await runInProcess([
-    "verify",
-    "key",
-    "--public-key",
-    s.pub,
-    "--signature",
-    s.sig,
-    "--ignore-unsigned-files",
-    s.model,
-  ]);
+  const r2 = await runInProcess(verifyKeyArgs(s.pub, s.sig, "--ignore-unsigned-files", s.model));
   assert.equal(r2.code, 1);
   assert.doesNotMatch(r2.stderr, /new\.bin/);
 });
@@ -389,25 +348,17 @@ Deno.test("verification failures exit 1 with one line: wrong key, missing signat
   using tmp = tempDir();
   const s = setup(tmp.path);
   assertSigned(
-    await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]),
+    await runInProcess(signKeyArgs(s.key, s.sig, s.model)),
   );
   const other = nodePath.join(tmp.path, "other.pem");
   Deno.writeTextFileSync(other, publicKeyPem(ecKeyPair().publicKey));
   assertFailure(
-    await runInProcess(["verify", "key", "--public-key", other, "--signature", s.sig, s.model]),
+    await runInProcess(verifyKeyArgs(other, s.sig, s.model)),
     "Verification failed with error",
     /Key mismatch/,
   );
   assertFailure(
-    await runInProcess([
-      "verify",
-      "key",
-      "--public-key",
-      s.pub,
-      "--signature",
-      nodePath.join(tmp.path, "absent.sig"),
-      s.model,
-    ]),
+    await runInProcess(verifyKeyArgs(s.pub, nodePath.join(tmp.path, "absent.sig"), s.model)),
     "Verification failed with error",
     /absent\.sig/,
   );

@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
-import { runCli } from "../cli.ts";
+import { runCli, signKeyArgs, verifyKeyArgs } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
+import { writeKeyPair } from "../helpers.ts";
 
 function setup(root: string) {
   const model = nodePath.join(root, "model");
@@ -11,27 +12,13 @@ function setup(root: string) {
   Deno.writeTextFileSync(nodePath.join(model, "weights.bin"), "w".repeat(5000));
   Deno.writeTextFileSync(nodePath.join(model, "onnx", "model.onnx"), "o".repeat(3000));
   Deno.writeTextFileSync(nodePath.join(model, "README.md"), "readme");
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const key = nodePath.join(root, "key.pem");
-  Deno.writeTextFileSync(key, privateKey.export({ type: "sec1", format: "pem" }) as string);
-  const pub = nodePath.join(root, "pub.pem");
-  Deno.writeTextFileSync(pub, publicKey.export({ type: "spki", format: "pem" }) as string);
+  const { key, pub } = writeKeyPair(root);
   return { model, key, pub, sig: nodePath.join(root, "model.sig") };
 }
 
 /** `sign key` with the setup's key over an OCI manifest (`extra` arguments appended). */
 function signKeyOci(s: ReturnType<typeof setup>, manifest: string, ...extra: string[]) {
-  return runCli([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    s.sig,
-    "--oci-manifest",
-    manifest,
-    ...extra,
-  ]);
+  return runCli(signKeyArgs(s.key, s.sig, "--oci-manifest", manifest, ...extra));
 }
 
 const payloadOf = (sig: string) =>
@@ -49,8 +36,7 @@ Deno.test("--reuse-signature hashes only the changed file; the result equals a f
   for (const f of ["weights.bin", "onnx/model.onnx", "README.md"]) {
     age(nodePath.join(s.model, f), 60_000);
   }
-  const sign = (extra: string[], sig: string) =>
-    runCli(["sign", "key", "--private-key", s.key, "--signature", sig, ...extra, s.model]);
+  const sign = (extra: string[], sig: string) => runCli(signKeyArgs(s.key, sig, ...extra, s.model));
   assert.equal((await sign([], s.sig)).code, 0);
   Deno.writeTextFileSync(nodePath.join(s.model, "README.md"), "new readme");
   Deno.writeTextFileSync(nodePath.join(s.model, "added.txt"), "added");
@@ -66,7 +52,7 @@ Deno.test("--reuse-signature hashes only the changed file; the result equals a f
   // Same statement apart from the signature file name recorded as ignored.
   const norm = (p: string) => payloadOf(p).replace(/"(model|new|full)\.sig"/g, '"X"');
   assert.equal(norm(resig), norm(full));
-  const v = await runCli(["verify", "key", "--public-key", s.pub, "--signature", resig, s.model]);
+  const v = await runCli(verifyKeyArgs(s.pub, resig, s.model));
   assert.equal(v.code, 0, v.stderr);
 
   // --rehash forces a file; --json reports the counts.
@@ -82,24 +68,14 @@ Deno.test("--reuse-signature refuses a tampered or foreign old signature in one 
   using tmp = tempDir();
   const s = setup(tmp.path);
   assert.equal(
-    (await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model])).code,
+    (await runCli(signKeyArgs(s.key, s.sig, s.model))).code,
     0,
   );
   const other = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   const otherKey = nodePath.join(tmp.path, "other.pem");
   Deno.writeTextFileSync(otherKey, other.export({ type: "sec1", format: "pem" }) as string);
   const out = nodePath.join(tmp.path, "new.sig");
-  const foreign = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    otherKey,
-    "--signature",
-    out,
-    "--reuse-signature",
-    s.sig,
-    s.model,
-  ]);
+  const foreign = await runCli(signKeyArgs(otherKey, out, "--reuse-signature", s.sig, s.model));
   assert.equal(foreign.code, 1);
   assert.match(foreign.stderr, /^Signing failed with error: Refusing to reuse .*\n$/);
   const bundle = JSON.parse(Deno.readTextFileSync(s.sig));
@@ -107,17 +83,7 @@ Deno.test("--reuse-signature refuses a tampered or foreign old signature in one 
   statement.predicate.resources[0].digest = "00".repeat(32);
   bundle.dsseEnvelope.payload = btoa(JSON.stringify(statement));
   Deno.writeTextFileSync(s.sig, JSON.stringify(bundle));
-  const tampered = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    out,
-    "--reuse-signature",
-    s.sig,
-    s.model,
-  ]);
+  const tampered = await runCli(signKeyArgs(s.key, out, "--reuse-signature", s.sig, s.model));
   assert.equal(tampered.code, 1);
   assert.match(tampered.stderr, /Refusing to reuse/);
   assert.throws(() => Deno.statSync(out));
@@ -127,12 +93,11 @@ Deno.test("--only checks the chosen files only and refuses an unsigned path", as
   using tmp = tempDir();
   const s = setup(tmp.path);
   assert.equal(
-    (await runCli(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model])).code,
+    (await runCli(signKeyArgs(s.key, s.sig, s.model))).code,
     0,
   );
   Deno.writeTextFileSync(nodePath.join(s.model, "weights.bin"), "tampered");
-  const verify = (extra: string[]) =>
-    runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, ...extra, s.model]);
+  const verify = (extra: string[]) => runCli(verifyKeyArgs(s.pub, s.sig, ...extra, s.model));
   const partial = await verify(["--only", "onnx/"]);
   assert.equal(partial.code, 0, partial.stderr);
   assert.equal(partial.stdout, "Verification succeeded (1 of 3 signed files checked)\n");
@@ -151,16 +116,7 @@ Deno.test("--only checks the chosen files only and refuses an unsigned path", as
 Deno.test("--json: one object with the documented fields, mismatch lists on failure", async () => {
   using tmp = tempDir();
   const s = setup(tmp.path);
-  const signed = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    s.key,
-    "--signature",
-    s.sig,
-    "--json",
-    s.model,
-  ]);
+  const signed = await runCli(signKeyArgs(s.key, s.sig, "--json", s.model));
   assert.equal(signed.code, 0, signed.stderr);
   const sr = JSON.parse(signed.stdout);
   assert.deepEqual(Object.keys(sr), [
@@ -182,16 +138,7 @@ Deno.test("--json: one object with the documented fields, mismatch lists on fail
   assert.deepEqual(sr.files, { signed: 3 });
   for (let i = 0; i < 30; i++) Deno.writeTextFileSync(nodePath.join(s.model, `x${i}`), "x");
   Deno.removeSync(nodePath.join(s.model, "README.md"));
-  const failed = await runCli([
-    "verify",
-    "key",
-    "--public-key",
-    s.pub,
-    "--signature",
-    s.sig,
-    "--json",
-    s.model,
-  ]);
+  const failed = await runCli(verifyKeyArgs(s.pub, s.sig, "--json", s.model));
   assert.equal(failed.code, 1);
   const fr = JSON.parse(failed.stdout);
   assert.equal(fr.outcome, "failure");
@@ -245,8 +192,7 @@ Deno.test("--oci-manifest: signs layers by title; verifies the pulled files and 
     statement.predicate.resources.map((r: { name: string }) => r.name),
     ["README.md", "onnx/model.onnx", "weights.bin"],
   );
-  const verify = (extra: string[]) =>
-    runCli(["verify", "key", "--public-key", s.pub, "--signature", s.sig, ...extra]);
+  const verify = (extra: string[]) => runCli(verifyKeyArgs(s.pub, s.sig, ...extra));
   assert.equal((await verify([s.model])).code, 0);
   assert.equal((await verify(["--oci-manifest", manifestPath])).code, 0);
   m.layers[0].digest = `sha256:${"00".repeat(32)}`;
@@ -330,15 +276,6 @@ Deno.test("--oci-manifest with an index signs the manifest it names", async () =
   );
   const r = await signKeyOci(s, index, "--oci-index-manifest", `sha256:${digest}`);
   assert.equal(r.code, 0, r.stderr);
-  const v = await runCli([
-    "verify",
-    "key",
-    "--public-key",
-    s.pub,
-    "--signature",
-    s.sig,
-    "--ignore-unsigned-files",
-    s.model,
-  ]);
+  const v = await runCli(verifyKeyArgs(s.pub, s.sig, "--ignore-unsigned-files", s.model));
   assert.equal(v.code, 0, v.stderr);
 });
