@@ -48,59 +48,47 @@ function bigFile(dir: string): string {
   return path;
 }
 
-Deno.test("a file that grows while it is hashed is an error", () => {
-  using dir = tempDir();
-  const path = bigFile(dir.path);
-  assert.throws(
-    () =>
-      hashRangeTask(
-        { path, start: 0, end: SIZE },
-        SIZE,
-        meddlingHasher(() => appendFileSync(path, "more")),
-        new Uint8Array(1024),
-      ),
-    (e: unknown) =>
-      e instanceof ModelPathError && /changed while it was being hashed/.test(e.message),
-  );
-});
+/** Changes to a file in the middle of its hashing, and what the error must say. */
+const MEDDLING: { name: string; change: (path: string) => void; says: RegExp }[] = [
+  {
+    name: "a file that grows",
+    change: (path) => appendFileSync(path, "more"),
+    says: /changed while it was being hashed/,
+  },
+  {
+    name: "a file that shrinks",
+    change: (path) => truncateSync(path, 10),
+    says: /changed while it was being hashed/,
+  },
+  {
+    name: "a file rewritten at the same size (modification time)",
+    change: (path) => {
+      writeFileSync(path, new Uint8Array(SIZE).fill(9));
+      // The kernel's clock for file times is coarse (milliseconds to
+      // jiffies); a rewrite that lands in the next tick looks like this.
+      const later = new Date(Deno.statSync(path).mtime!.getTime() + 1000);
+      utimesSync(path, later, later);
+    },
+    says: /size or modification time changed/,
+  },
+];
 
-Deno.test("a file that shrinks while it is hashed is an error", () => {
-  using dir = tempDir();
-  const path = bigFile(dir.path);
-  assert.throws(
-    () =>
-      hashRangeTask(
-        { path, start: 0, end: SIZE },
-        SIZE,
-        meddlingHasher(() => truncateSync(path, 10)),
-        new Uint8Array(1024),
-      ),
-    (e: unknown) =>
-      e instanceof ModelPathError && /changed while it was being hashed/.test(e.message),
-  );
-});
-
-Deno.test("a same-size rewrite while a file is hashed is an error (modification time)", () => {
-  using dir = tempDir();
-  const path = bigFile(dir.path);
-  assert.throws(
-    () =>
-      hashRangeTask(
-        { path, start: 0, end: SIZE },
-        SIZE,
-        meddlingHasher(() => {
-          writeFileSync(path, new Uint8Array(SIZE).fill(9));
-          // The kernel's clock for file times is coarse (milliseconds to
-          // jiffies); a rewrite that lands in the next tick looks like this.
-          const later = new Date(Deno.statSync(path).mtime!.getTime() + 1000);
-          utimesSync(path, later, later);
-        }),
-        new Uint8Array(1024),
-      ),
-    (e: unknown) =>
-      e instanceof ModelPathError && /size or modification time changed/.test(e.message),
-  );
-});
+for (const { name, change, says } of MEDDLING) {
+  Deno.test(`${name} while it is hashed is an error`, () => {
+    using dir = tempDir();
+    const path = bigFile(dir.path);
+    assert.throws(
+      () =>
+        hashRangeTask(
+          { path, start: 0, end: SIZE },
+          SIZE,
+          meddlingHasher(() => change(path)),
+          new Uint8Array(1024),
+        ),
+      (e: unknown) => e instanceof ModelPathError && says.test(e.message),
+    );
+  });
+}
 
 /** parent/model/{a, sub/b}; returns the model path. */
 function model(parent: string): string {
