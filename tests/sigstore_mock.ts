@@ -28,6 +28,19 @@ export const MOCK_IDENTITY =
 /** The OIDC issuer of the test tokens. */
 export const MOCK_ISSUER = "https://token.actions.example.com";
 
+/** `verify sigstore` expecting the mock's identity and issuer, then `rest` (trust config, signature, model). */
+export function mockVerifyArgs(...rest: string[]): string[] {
+  return [
+    "verify",
+    "sigstore",
+    "--identity",
+    MOCK_IDENTITY,
+    "--identity-provider",
+    MOCK_ISSUER,
+    ...rest,
+  ];
+}
+
 /** Clocks of the mock services (default: now). */
 export interface MockClocks {
   /** Fulcio's time: the issued certificate is valid for ten minutes from it. */

@@ -7,10 +7,9 @@ import { runCli } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { startFakeServer, writeFakeTools } from "../ambient_fakes.ts";
 import {
-  MOCK_IDENTITY,
-  MOCK_ISSUER,
   mockIdentityToken,
   type MockSigstore,
+  mockVerifyArgs,
   startMockSigstore,
 } from "../sigstore_mock.ts";
 
@@ -49,19 +48,7 @@ async function signAndVerify(mock: MockSigstore, dir: string, env: Record<string
   assert.equal(signed.code, 0, signed.stderr);
   assert.equal(signed.stdout, "Signing succeeded\n");
   const verified = await runCli(
-    [
-      "verify",
-      "sigstore",
-      "--identity",
-      MOCK_IDENTITY,
-      "--identity-provider",
-      MOCK_ISSUER,
-      "--trust-config",
-      trustConfig,
-      "--signature",
-      sig,
-      model,
-    ],
+    mockVerifyArgs("--trust-config", trustConfig, "--signature", sig, model),
     { permissions: ["--allow-read"], isolatedEnv: true },
   );
   assert.equal(verified.code, 0, verified.stderr);

@@ -17,6 +17,7 @@ import {
   MOCK_ISSUER,
   mockIdentityToken,
   type MockSigstore,
+  mockVerifyArgs,
   startMockSigstore,
 } from "../sigstore_mock.ts";
 
@@ -102,15 +103,7 @@ Deno.test("CLI: sign sigstore with a token and a trust config, then verify sigst
 
   const verifyArgs = ["--trust-config", trustConfig, "--signature", sig, m];
   const verified = await runCli(
-    [
-      "verify",
-      "sigstore",
-      "--identity",
-      MOCK_IDENTITY,
-      "--identity-provider",
-      MOCK_ISSUER,
-      ...verifyArgs,
-    ],
+    mockVerifyArgs(...verifyArgs),
     { permissions: ["--allow-read"] },
   );
   assert.equal(verified.code, 0, verified.stderr);
