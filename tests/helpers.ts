@@ -105,3 +105,15 @@ export async function rejection<E extends Error = ModelSigningError>(
   }
   throw new Error(`expected a ${type.name}, but the action succeeded`);
 }
+
+/** Deterministic PRNG (mulberry32), so a failing random case can be rebuilt from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -119,6 +119,15 @@ Deno.test("baseline: the race hook changes nothing by itself", async () => {
   assert.ok(manifest);
 });
 
+/** Replaces `m/sub` by a symlink to a copy of it outside the model. */
+function subReplacedByOutsideCopy(m: string, parent: string): void {
+  const outside = nodePath.join(parent, "copy");
+  Deno.mkdirSync(outside);
+  Deno.writeTextFileSync(nodePath.join(outside, "b"), "file b");
+  Deno.removeSync(nodePath.join(m, "sub"), { recursive: true });
+  Deno.symlinkSync(outside, nodePath.join(m, "sub"));
+}
+
 const BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void, RegExp][] = [
   [
     "a file that disappears",
@@ -151,13 +160,11 @@ const BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void, RegEx
     Deno.renameSync(nodePath.join(m, "sub"), outside);
     Deno.symlinkSync(outside, nodePath.join(m, "sub"));
   }, /Directory '.*\/sub' was replaced/],
-  ["a directory replaced by a symlink to a copy outside", (m, parent) => {
-    const outside = nodePath.join(parent, "copy");
-    Deno.mkdirSync(outside);
-    Deno.writeTextFileSync(nodePath.join(outside, "b"), "file b");
-    Deno.removeSync(nodePath.join(m, "sub"), { recursive: true });
-    Deno.symlinkSync(outside, nodePath.join(m, "sub"));
-  }, /'.*sub\/b' changed or was replaced/],
+  [
+    "a directory replaced by a symlink to a copy outside",
+    subReplacedByOutsideCopy,
+    /'.*sub\/b' changed or was replaced/,
+  ],
 ];
 
 for (const [what, change, expected] of BETWEEN_WALK_AND_READ) {
@@ -177,13 +184,11 @@ const FILES_BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void,
     ["a file that disappears", "a file replaced by a directory"].includes(what) ||
     what.startsWith("a directory moved out")
   ),
-  ["a directory replaced by a symlink to a copy outside", (m, parent) => {
-    const outside = nodePath.join(parent, "copy");
-    Deno.mkdirSync(outside);
-    Deno.writeTextFileSync(nodePath.join(outside, "b"), "file b");
-    Deno.removeSync(nodePath.join(m, "sub"), { recursive: true });
-    Deno.symlinkSync(outside, nodePath.join(m, "sub"));
-  }, /Directory '.*\/sub' was replaced/],
+  [
+    "a directory replaced by a symlink to a copy outside",
+    subReplacedByOutsideCopy,
+    /Directory '.*\/sub' was replaced/,
+  ],
   ["a file replaced by a symlink to a file outside the model", (m, parent) => {
     const outside = nodePath.join(parent, "secret");
     Deno.writeTextFileSync(outside, "file a");

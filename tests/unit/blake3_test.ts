@@ -9,18 +9,7 @@ import { Blake3, BLAKE3_CHUNK } from "../../src/hashing/blake3.ts";
 import { toHex } from "../../src/util/encoding.ts";
 import { BLAKE3_WASM_PATH, blake3WasmSource } from "../../scripts/build_blake3_wasm.ts";
 import { tempDir } from "../fixtures.ts";
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers.ts";
 
 /** Sizes 0…64 bytes, then at, just below and above, and at a random offset from 2^k chunks. */
 function boundarySizes(rand: () => number, maxPower: number): number[] {

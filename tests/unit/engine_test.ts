@@ -16,18 +16,7 @@ import { toHex } from "../../src/util/encoding.ts";
 import { type PoolOptions, WorkerPoolEngine } from "../../src/hashing/pool.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { tempDir } from "../fixtures.ts";
-
-/** Deterministic PRNG (mulberry32) so a failing tree can be rebuilt from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
