@@ -13,7 +13,7 @@ import { DEFAULT_CHUNK_SIZE } from "../hashing/file_range.ts";
 import { GIT_IGNORE_ENTRIES, IgnoreSet, modelRelativeIgnorePaths } from "../hashing/ignore.ts";
 import { modelName } from "../hashing/paths.ts";
 import {
-  assertEntriesUnchanged,
+  assertDirectoriesInPlace,
   assertUnchanged,
   type ModelFile,
   statNamedFiles,
@@ -271,12 +271,10 @@ export class HashingConfig {
       // The walk is pulled as the engine needs files, and each file is opened once.
       // Names are kept packed (walk order), path strings only as long as the engine needs them.
       const names = new ByteList(1024, 32 * 1024);
-      const links = new Set<number>();
-      const paths = (function* () {
+      const files = (function* () {
         for (const { name, path, link } of walkModelEntries(modelPath, walk)) {
-          if (link) links.add(names.length);
           names.pushString(name);
-          yield path;
+          yield { path, link };
         }
       })();
       let bytesDone = 0;
@@ -287,7 +285,7 @@ export class HashingConfig {
       const hashFiles = engine.hashFiles.bind(engine);
       // The walk is pulled by the engine, so in this path the span covers walk and hashing.
       const found = await inSpan("walk", { "model.name": name }, async (walkSpan) => {
-        const digests = await hashFiles(paths, this.#method.algorithm, {
+        const digests = await hashFiles(files, this.#method.algorithm, {
           ...engineOptions,
           onSize: (n) => void (bytesKnown += n),
           onBytes: (n) => (bytesDone += n, onProgress && report()),
@@ -297,7 +295,7 @@ export class HashingConfig {
       });
       span.set({ "hashing.files": names.length, "hashing.bytes": bytesDone });
       onProgress?.({ bytesDone, bytesTotal: bytesDone });
-      assertEntriesUnchanged(modelPath, names, links);
+      assertDirectoriesInPlace(modelPath, names);
       return new Manifest(name, ItemTable.ofFiles(names, algorithm, found), serialization);
     }
     const files = await inSpan("walk", { "model.name": name }, (walkSpan) => {

@@ -6,7 +6,13 @@
  */
 
 import { DIGEST_SIZE, type HashAlgorithm, hasherFactory } from "./algorithms.ts";
-import { allocReadBuffer, DEFAULT_CHUNK_SIZE, hashRangeTask, hashWholeFile } from "./file_range.ts";
+import {
+  allocReadBuffer,
+  DEFAULT_CHUNK_SIZE,
+  type FileRef,
+  hashRangeTask,
+  hashWholeFile,
+} from "./file_range.ts";
 import {
   type EngineOptions,
   type HashEngine,
@@ -34,7 +40,7 @@ export class SerialEngine implements HashEngine {
 
   /** Opens and hashes each file in order on this thread. */
   async hashFiles(
-    paths: Iterable<string>,
+    files: Iterable<FileRef>,
     algorithm: HashAlgorithm,
     options: EngineOptions = {},
   ): Promise<Uint8Array> {
@@ -43,8 +49,8 @@ export class SerialEngine implements HashEngine {
     const buffers = { buffers: [buffer], readSize: buffer.length };
     const out = new PackedDigests(DIGEST_SIZE[algorithm]);
     let i = 0;
-    for (const path of paths) {
-      const f = await hashWholeFile(path, Infinity, newHash, buffers, () => false);
+    for (const file of files) {
+      const f = await hashWholeFile(file, Infinity, newHash, buffers, () => false);
       options.onSize?.(f.size);
       options.onBytes?.(f.size);
       out.set(i++, f.digest!);

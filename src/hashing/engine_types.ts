@@ -7,7 +7,7 @@
  */
 
 import type { HashAlgorithm } from "./algorithms.ts";
-import type { RangeTask } from "./file_range.ts";
+import type { FileRef, RangeTask } from "./file_range.ts";
 
 /** A range to hash, with the file size seen when the model was walked. */
 export interface HashJob extends RangeTask {
@@ -37,14 +37,15 @@ export interface HashEngine {
     options?: EngineOptions,
   ): Promise<Uint8Array[]>;
   /**
-   * Hashes whole files of unknown size, each opened once by path (size and
-   * checks on the handle; sizes through `onSize`). The result is packed: the
-   * `i`-th path's digest is bytes `[i × size, (i + 1) × size)`, `size` being
-   * the algorithm's `DIGEST_SIZE` (one buffer, not an object per file).
-   * Optional: without it, callers stat each file and use {@linkcode hashAll}.
+   * Hashes whole files of unknown size, each opened once (size and checks
+   * from the path's stat before and after the reads; sizes through
+   * `onSize`). The result is packed: the `i`-th file's digest is bytes
+   * `[i × size, (i + 1) × size)`, `size` being the algorithm's `DIGEST_SIZE`
+   * (one buffer, not an object per file). Optional: without it, callers stat
+   * each file and use {@linkcode hashAll}.
    */
   hashFiles?(
-    paths: Iterable<string>,
+    files: Iterable<FileRef>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
   ): Promise<Uint8Array>;

@@ -103,6 +103,14 @@ export interface RangeTask {
   readonly identity?: FileIdentity;
 }
 
+/** A whole file to hash (see {@linkcode hashWholeFile}). */
+export interface FileRef {
+  /** File system path to open. */
+  readonly path: string;
+  /** The path is an allowed symlink to a file (hashed through it), not a regular file. */
+  readonly link?: boolean;
+}
+
 /** Device, inode and modification time of a file: what recognises it when it is opened again. */
 export interface FileIdentity {
   /** Device. */
@@ -191,6 +199,22 @@ function* rangeSteps(
   }
 }
 
+/** A failed open or stat of `path` as the error the user sees. */
+function pathError(e: unknown, path: string): ModelPathError {
+  const reason = isNotFound(e)
+    ? `File '${path}' disappeared while the model was being hashed.`
+    : `Cannot read '${path}': ${fsErrorReason(e)}`;
+  return new ModelPathError(path, reason, { cause: e });
+}
+
+function openPath(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path);
+  } catch (e) {
+    throw pathError(e, path);
+  }
+}
+
 interface OpenRange {
   readonly file: Deno.FsFile;
   readonly before: Deno.FileInfo;
@@ -201,15 +225,7 @@ interface OpenRange {
  * bytes when given, and the file `task.identity` names when given.
  */
 function openChecked(task: RangeTask, expectedSize: number | undefined): OpenRange {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(task.path);
-  } catch (e) {
-    const reason = isNotFound(e)
-      ? `File '${task.path}' disappeared while the model was being hashed.`
-      : `Cannot read '${task.path}': ${fsErrorReason(e)}`;
-    throw new ModelPathError(task.path, reason, { cause: e });
-  }
+  const file = openPath(task.path);
   try {
     const before = file.statSync();
     if (!before.isFile) {
@@ -301,7 +317,88 @@ export interface WholeFile {
   readonly identity: FileIdentity;
 }
 
+/** The path's own stat (a symlink is not followed). */
+function lstatEntry(path: string): Deno.FileInfo {
+  try {
+    return Deno.lstatSync(path);
+  } catch (e) {
+    throw pathError(e, path);
+  }
+}
+
+/**
+ * A write during the reads, or a swap of the path for another file or a
+ * symlink, changes what the path's stat says: the digest may then not be
+ * the file's, so it must not be used.
+ */
+function assertPathSameAfter(path: string, before: Deno.FileInfo): void {
+  const after = lstatEntry(path);
+  const was = identityOf(before);
+  const now = identityOf(after);
+  if (!after.isFile || now.dev !== was.dev || now.ino !== was.ino) {
+    throw new ModelPathError(
+      path,
+      `File '${path}' changed or was replaced while the model was being hashed.`,
+    );
+  }
+  if (after.size !== before.size || now.mtimeMs !== was.mtimeMs) {
+    throw new ModelPathError(
+      path,
+      `File '${path}' changed while it was being hashed (size or modification time changed).`,
+    );
+  }
+}
+
+/**
+ * A regular file is checked by its path's stat before it is opened and again
+ * after the reads: Deno checks the read permission of a path operation
+ * cheaply, but re-resolves the whole path (a `readlink` per component) on
+ * every `open` and on every stat of an open handle, which on a model of
+ * 100,000 small files cost more than the reads (`docs/benchmarks.md`). An
+ * allowed symlink is followed and checked on the handle. A regular file that
+ * became a symlink (which the open would follow), or the reverse, is an error.
+ */
 function* wholeFileSteps(
+  { path, link = false }: FileRef,
+  limit: number,
+  how: HashReads,
+  onSize?: (bytes: number) => void,
+): Generator<Promise<number | null>, WholeFile, number | null> {
+  const before = lstatEntry(path);
+  if (before.isSymlink !== link) {
+    throw new ModelPathError(
+      path,
+      `File '${path}' changed or was replaced while the model was being hashed.`,
+    );
+  }
+  if (link) return yield* openedWholeFileSteps(path, limit, how, onSize);
+  if (!before.isFile) {
+    throw new ModelPathError(
+      path,
+      `File '${path}' was replaced by something that is not a regular file while the model was being hashed.`,
+    );
+  }
+  const { size } = before;
+  const identity = identityOf(before);
+  if (size > limit) return { size, identity };
+  onSize?.(size);
+  const file = openPath(path);
+  try {
+    let digest: Uint8Array;
+    try {
+      digest = yield* rangeSteps(file, path, 0, size, how);
+    } catch (e) {
+      throw readError(e, path);
+    }
+    assertPathSameAfter(path, before);
+    return { digest, size, identity };
+  } finally {
+    file.close();
+  }
+}
+
+/** {@linkcode wholeFileSteps} through a symlink: size and identity from the opened handle. */
+function* openedWholeFileSteps(
   path: string,
   limit: number,
   how: HashReads,
@@ -338,17 +435,18 @@ async function drive<T>(steps: Generator<Promise<number | null>, T, number | nul
 }
 
 /**
- * Hashes a whole file of unknown size with one path operation: opens `path`,
- * takes size and identity from the handle, hashes it when it is at most
- * `limit` bytes (else only reports them), and checks that size and
- * modification time did not change meanwhile. Reads overlap as in
- * {@linkcode hashRangeTaskOverlapped}.
+ * Hashes a whole file of unknown size: takes size and identity from the
+ * path's stat (from the opened handle for an allowed symlink), hashes it
+ * when it is at most `limit` bytes (else only reports them), and checks that
+ * the path still names the same file, of the same size and modification
+ * time. Reads overlap as in {@linkcode hashRangeTaskOverlapped}.
  *
  * @param onSize Receives the size of a file about to be hashed.
- * @throws {ModelPathError} when the file disappeared, is not a regular file, cannot be read, or changed.
+ * @throws {ModelPathError} when the file disappeared, is not a regular file (or not the allowed
+ *   symlink it was), cannot be read, or changed.
  */
 export function hashWholeFile(
-  path: string,
+  file: FileRef,
   limit: number,
   newHash: HasherFactory,
   buffers: ReadBuffers,
@@ -356,7 +454,7 @@ export function hashWholeFile(
   onBytes?: (bytes: number) => void,
   onSize?: (bytes: number) => void,
 ): Promise<WholeFile> {
-  return drive(wholeFileSteps(path, limit, { newHash, buffers, overlap, onBytes }, onSize));
+  return drive(wholeFileSteps(file, limit, { newHash, buffers, overlap, onBytes }, onSize));
 }
 
 /**

@@ -21,6 +21,7 @@ import { ModelPathError } from "../errors.ts";
 import {
   DEFAULT_CHUNK_SIZE,
   type FileIdentity,
+  type FileRef,
   hashWholeFile,
   type WholeFile,
 } from "./file_range.ts";
@@ -139,21 +140,21 @@ export class WorkerPoolEngine implements HashEngine {
    * be the same file. Fewer files than the in-thread limit are opened here.
    */
   async hashFiles(
-    paths: Iterable<string>,
+    files: Iterable<FileRef>,
     algorithm: HashAlgorithm,
     options: EngineOptions = {},
   ): Promise<Uint8Array> {
     const t = this.#tuning;
     const chunkSize = options.chunkSize || DEFAULT_CHUNK_SIZE;
-    const it = paths[Symbol.iterator]();
-    const head: string[] = [];
+    const it = files[Symbol.iterator]();
+    const head: FileRef[] = [];
     while (head.length < t.inThreadJobs) {
       const r = it.next();
       if (r.done) break;
       head.push(r.value);
     }
     let k = 0;
-    const all: Iterator<string> = {
+    const all: Iterator<FileRef> = {
       next: () => k < head.length ? { done: false, value: head[k++] } : it.next(),
     };
     // Packed: a view per file would be 100,000 objects that V8 copies on every scavenge.
@@ -175,7 +176,7 @@ export class WorkerPoolEngine implements HashEngine {
       for (let r = all.next(); !r.done; r = all.next(), i++) {
         const f = await hashWholeFile(r.value, budget, newHash, buffers, overlap, onBytes, onSize);
         if (f.digest) budget -= f.size;
-        keep(i, r.value, f);
+        keep(i, r.value.path, f);
       }
     } else {
       const source = wholeFileSource(all, t.batchBytes, t.batchJobs);
@@ -266,38 +267,43 @@ function sizedSource(jobs: readonly PoolJob[], batchBytes: number, batchJobs: nu
 }
 
 /**
- * Whole files of unknown size, pulled from `paths` (a lazy walk) a batch at a
+ * Whole files of unknown size, pulled from `files` (a lazy walk) a batch at a
  * time, so hashing starts before the walk ends.
  */
 function wholeFileSource(
-  paths: Iterator<string>,
+  files: Iterator<FileRef>,
   limit: number,
   batchJobs: number,
 ): JobSource & { paths: (string | undefined)[] } {
-  // Only the paths are kept (dropped once hashed): a 100,000-file model notices every object per file.
+  // Only the paths are kept (dropped once hashed), and the few allowed symlinks' indices:
+  // a 100,000-file model notices every object per file.
   const taken: (string | undefined)[] = [];
-  const job = (path: string): PoolJob => ({
+  const links = new Set<number>();
+  const job = (path: string, link: boolean): PoolJob => ({
     path,
     start: 0,
     end: 0,
     fileSize: -1,
     wholeLimit: limit,
+    link,
   });
   let pending: PoolJob | undefined;
   const peek = (): PoolJob | undefined => {
     if (pending) return pending;
-    const r = paths.next();
-    if (!r.done) pending = job(r.value);
+    const r = files.next();
+    if (!r.done) pending = job(r.value.path, r.value.link ?? false);
     return pending;
   };
   return {
     paths: taken,
-    job: (i) => job(taken[i]!),
+    job: (i) => job(taken[i]!, links.has(i)),
     peek,
     take: () => {
       const batch: number[] = [];
       while (batch.length < batchJobs && peek()) {
-        batch.push(taken.push(pending!.path) - 1);
+        const i = taken.push(pending!.path) - 1;
+        if (pending!.link) links.add(i);
+        batch.push(i);
         pending = undefined;
       }
       return batch;
@@ -376,10 +382,9 @@ function runPool(
           chunkSize,
           batchBytes,
           jobs: batch.map((i) => {
-            const { path, start, end, fileSize, identity, subtreeChunk, wholeLimit } = source.job(
-              i,
-            );
-            return { path, start, end, fileSize, identity, subtreeChunk, wholeLimit };
+            const { path, start, end, fileSize, identity, subtreeChunk, wholeLimit, link } = source
+              .job(i);
+            return { path, start, end, fileSize, identity, subtreeChunk, wholeLimit, link };
           }),
           idle,
         };

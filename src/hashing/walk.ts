@@ -213,72 +213,39 @@ export function* walkModelEntries(
 }
 
 /**
- * Re-checks, after hashing, the files {@linkcode walkModelEntries} found:
- * each directory is listed again (one operation per directory, not per file)
- * and every file must still be there as the same kind of entry (a regular
- * file did not become a symlink, which the open would have followed), and no
- * directory on the way was replaced by a symlink. Each file's content was
- * read from one open handle, checked for writes during the read. `names` are
- * the item names (WTF-8) in walk order, where the files of a directory follow
- * each other, so one listing is held at a time (a directory met again is
- * listed again); `links` holds the indices of the allowed symlinks. The names
- * are read from their bytes: only each file's last component becomes a string.
+ * Re-checks, after hashing, the directories of the files
+ * {@linkcode walkModelEntries} found: none was replaced by a symlink or
+ * removed (one `realpath` per directory, not an operation per file). Each
+ * file was checked by its own path's stat before and after its reads (a
+ * regular file that became a symlink is caught there), but a path's stat
+ * follows a symlinked directory on the way. `names` are the item names
+ * (WTF-8) in walk order, where the files of a directory follow each other;
+ * they are read from their bytes, only each directory's name becomes a string.
  *
- * @throws {ModelPathError} naming the first file or directory that changed or disappeared.
+ * @throws {ModelPathError} naming the first directory that changed or disappeared.
  */
-export function assertEntriesUnchanged(
-  modelPath: string,
-  names: ByteList,
-  links: ReadonlySet<number>,
-): void {
+export function assertDirectoriesInPlace(modelPath: string, names: ByteList): void {
   const root = normalizeUserPath(modelPath);
   const raw = names.raw;
   let rootReal: string | undefined;
-  let dir: string | undefined;
-  /** Where the current directory's name lies in `raw`, `[dirStart, dirEnd)`. */
+  /** Where the last checked directory's name lies in `raw`, `[dirStart, dirEnd)`. */
   let dirStart = 0;
   let dirEnd = -1;
-  let listed = new Map<string, Deno.DirEntry>();
   for (let i = 0; i < names.length; i++) {
     const start = names.start(i);
     const end = names.end(i);
-    if (end - start === 1 && raw[start] === 0x2e) continue; // "." (a one-file model): its open checked it
     let slash = end - 1;
     while (slash >= start && raw[slash] !== 0x2f) slash--;
-    const dirLength = Math.max(0, slash - start);
-    let same = dir !== undefined && dirLength === dirEnd - dirStart;
+    if (slash < start) continue; // a file at the top (or "." for a one-file model)
+    const dirLength = slash - start;
+    let same = dirLength === dirEnd - dirStart;
     for (let k = 0; same && k < dirLength; k++) same = raw[start + k] === raw[dirStart + k];
-    if (!same) {
-      dirStart = start;
-      dirEnd = start + dirLength;
-      dir = slash < start ? "." : decodeWtf8(raw, start, slash);
-      const dirPath = joinModelPath(root, dir);
-      if (dir !== ".") {
-        rootReal ??= realpathSync(root);
-        assertDirectoryInPlace(rootReal, dir, dirPath);
-      }
-      listed = new Map();
-      try {
-        for (const entry of Deno.readDirSync(dirPath)) listed.set(entry.name, entry);
-      } catch (e) {
-        throw new ModelPathError(
-          dirPath,
-          `Directory '${dirPath}' was replaced while the model was being hashed.`,
-          { cause: e },
-        );
-      }
-    }
-    const entry = listed.get(decodeWtf8(raw, slash + 1, end));
-    // A regular file must not have become a symlink (nor the reverse).
-    if (!entry || (links.has(i) ? !entry.isSymlink : !entry.isFile)) {
-      const path = joinModelPath(root, names.string(i));
-      throw new ModelPathError(
-        path,
-        entry
-          ? `File '${path}' changed or was replaced while the model was being hashed.`
-          : `File '${path}' disappeared while the model was being hashed.`,
-      );
-    }
+    if (same) continue;
+    dirStart = start;
+    dirEnd = slash;
+    const dir = decodeWtf8(raw, start, slash);
+    rootReal ??= realpathSync(root);
+    assertDirectoryInPlace(rootReal, dir, joinModelPath(root, dir));
   }
 }
 

@@ -33,6 +33,8 @@ export interface PoolJob extends HashJob {
    * only its size and identity are reported.
    */
   readonly wholeLimit?: number;
+  /** On a whole file: the path is an allowed symlink to a file (`FileRef.link`). */
+  readonly link?: boolean;
 }
 
 /** Each job's result: a digest, or for a {@linkcode PoolJob.wholeLimit} job what was found. */
@@ -89,7 +91,7 @@ export async function hashJobsHere(
     if (job.wholeLimit !== undefined) {
       const limit = hashed > 0 ? Math.min(job.wholeLimit, batchBytes - hashed) : job.wholeLimit;
       const found = await hashWholeFile(
-        job.path,
+        job,
         limit,
         newHash,
         buffers,

@@ -13,7 +13,7 @@ import { appendFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs
 import * as nodePath from "node:path";
 import { ModelPathError } from "../../src/errors.ts";
 import type { HasherFactory } from "../../src/hashing/algorithms.ts";
-import { hashRangeTask } from "../../src/hashing/file_range.ts";
+import { allocReadBuffers, hashRangeTask, hashWholeFile } from "../../src/hashing/file_range.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import type { Manifest } from "../../src/manifest/manifest.ts";
 import { tempDir } from "../fixtures.ts";
@@ -87,6 +87,35 @@ for (const { name, change, says } of MEDDLING) {
         ),
       (e: unknown) => e instanceof ModelPathError && says.test(e.message),
     );
+  });
+}
+
+// A whole file (files method) is checked by its path's stat before and after the reads, not on
+// the handle: the same changes, and a swap for a symlink, which the open would have followed.
+const WHOLE_FILE_MEDDLING = [...MEDDLING, {
+  name: "a file replaced by a symlink to a copy outside the model",
+  change: (path: string) => {
+    const outside = `${path}.outside`;
+    Deno.copyFileSync(path, outside);
+    Deno.removeSync(path);
+    Deno.symlinkSync(outside, path);
+  },
+  says: /changed or was replaced while the model was being hashed/,
+}];
+
+for (const { name, change, says } of WHOLE_FILE_MEDDLING) {
+  Deno.test(`${name} while it is hashed whole is an error`, async () => {
+    using dir = tempDir();
+    const path = bigFile(dir.path);
+    const hashing = hashWholeFile(
+      { path },
+      Infinity,
+      meddlingHasher(() => change(path)),
+      allocReadBuffers(1024),
+      () => false,
+    );
+    const e = await rejection(() => hashing);
+    assert.ok(e instanceof ModelPathError && says.test(e.message), e.message);
   });
 }
 
@@ -177,8 +206,8 @@ for (const [what, change, expected] of BETWEEN_WALK_AND_READ) {
   });
 }
 
-// The files method's walk does not open or stat files: what it cannot see, the open and the
-// re-listing of each directory after hashing must.
+// The files method's walk does not open or stat files: what it cannot see, each file's stat
+// before and after its reads and the realpath of each directory after hashing must.
 const FILES_BETWEEN_WALK_AND_READ: [string, (m: string, parent: string) => void, RegExp][] = [
   ...BETWEEN_WALK_AND_READ.filter(([what]) =>
     ["a file that disappears", "a file replaced by a directory"].includes(what) ||
@@ -228,6 +257,21 @@ for (const [what, change, content] of FILES_CONSISTENT) {
     assert.equal(a?.digest, sha256Hex(content));
   });
 }
+
+Deno.test("between walk and read (files): an allowed symlink replaced by a regular file is an error", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  Deno.symlinkSync("a", nodePath.join(m, "link"));
+  const engine = new RecordingEngine();
+  engine.beforeHash = () => {
+    Deno.removeSync(nodePath.join(m, "link"));
+    Deno.writeTextFileSync(nodePath.join(m, "link"), "file a");
+  };
+  const config = new HashingConfig().setEngine(engine).setAllowSymlinks(true);
+  const e = await rejection(() => config.hash(m));
+  assert.ok(e instanceof ModelPathError, `${e.name}: ${e.message}`);
+  assert.match(e.message, /'.*\/link' changed or was replaced/);
+});
 
 Deno.test("a verification whose model changes while hashed fails, even if the digests would match", async () => {
   using dir = tempDir();

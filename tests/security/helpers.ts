@@ -11,6 +11,7 @@ import * as nodePath from "node:path";
 import type { HashAlgorithm } from "../../src/hashing/algorithms.ts";
 import { SerialEngine } from "../../src/hashing/engine.ts";
 import type { EngineOptions, HashJob } from "../../src/hashing/engine_types.ts";
+import type { FileRef } from "../../src/hashing/file_range.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { publicKeyHint, signEcdsa } from "../../src/crypto/ec_keys.ts";
 import { keyBundle, serializeBundle } from "../../src/format/bundle.ts";
@@ -99,12 +100,12 @@ export class RecordingEngine extends SerialEngine {
 
   /** @inheritdoc (the walk runs to its end first, so that the hook runs between walk and reads) */
   override hashFiles(
-    paths: Iterable<string>,
+    files: Iterable<FileRef>,
     algorithm: HashAlgorithm,
     options?: EngineOptions,
   ): Promise<Uint8Array> {
-    const all = [...paths];
-    this.paths.push(...all);
+    const all = [...files];
+    this.paths.push(...all.map((f) => f.path));
     this.beforeHash?.();
     return super.hashFiles(all, algorithm, options);
   }
