@@ -11,7 +11,13 @@ import { isUtf8 } from "node:buffer";
 import { PayloadError } from "../errors.ts";
 import { DIGEST_SIZE, type HashAlgorithm, parseHashAlgorithm } from "../hashing/algorithms.ts";
 import { fromHex, toHex } from "../util/encoding.ts";
-import { couldLeaveModel, normalizeRelative } from "../hashing/paths.ts";
+import {
+  componentKinds,
+  couldLeaveModel,
+  DOT_COMPONENT,
+  EMPTY_COMPONENT,
+  normalizeRelative,
+} from "../hashing/paths.ts";
 import { isJsonObject } from "../util/json.ts";
 import { ItemTable } from "../manifest/item_table.ts";
 import {
@@ -397,7 +403,7 @@ function signedPath(name: string, where: string): string {
       `Refusing resource name '${shown(name)}': it could point outside the model.`,
     );
   }
-  if (name.split("/").some((p) => p === "" || p === ".")) {
+  if (componentKinds(name) & (EMPTY_COMPONENT | DOT_COMPONENT)) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it has an empty or '.' component.`,

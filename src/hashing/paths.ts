@@ -20,8 +20,35 @@ const IS_WINDOWS = Deno.build.os === "windows";
  * a signed backslash never comes from a genuine signature made there.
  */
 export function couldLeaveModel(name: string): boolean {
-  return name.startsWith("/") || name.split("/").includes("..") || name.includes("\0") ||
-    (IS_WINDOWS && name.includes("\\"));
+  return name.startsWith("/") || (componentKinds(name) & DOT_DOT_COMPONENT) !== 0 ||
+    name.includes("\0") || (IS_WINDOWS && name.includes("\\"));
+}
+
+/** A {@linkcode componentKinds} flag: some component is empty (`a//b`, a leading or trailing `/`). */
+export const EMPTY_COMPONENT = 1;
+/** A {@linkcode componentKinds} flag: some component is `.`. */
+export const DOT_COMPONENT = 2;
+/** A {@linkcode componentKinds} flag: some component is `..`. */
+export const DOT_DOT_COMPONENT = 4;
+
+/**
+ * Which odd `/`-separated components `name` has, as flags, in one pass and
+ * without an array: a signed statement's 100,000 names are checked one by one.
+ */
+export function componentKinds(name: string): number {
+  let kinds = 0;
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    if (i < name.length && name.charCodeAt(i) !== 0x2f) continue;
+    const n = i - start;
+    if (n === 0) kinds |= EMPTY_COMPONENT;
+    else if (n <= 2 && name.charCodeAt(start) === 0x2e) {
+      if (n === 1) kinds |= DOT_COMPONENT;
+      else if (name.charCodeAt(start + 1) === 0x2e) kinds |= DOT_DOT_COMPONENT;
+    }
+    start = i + 1;
+  }
+  return kinds;
 }
 
 /** Turns OS separators into `/` (item names are POSIX on every OS, §1.5). */

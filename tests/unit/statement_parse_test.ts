@@ -231,9 +231,20 @@ Deno.test("resource names that could leave the model are refused", () => {
 });
 
 Deno.test("non-canonical resource names are refused; '.' alone is the single-file model", () => {
-  for (const name of ["", "a//b", "./a", "a/.", "a/"]) {
+  for (const name of ["", "a//b", "./a", "a/.", "a/", "a/./b"]) {
     const e = failure(statement([{ name, algorithm: "sha256", digest: D1 }]));
     assert.match(e.message, /empty or '\.' component/, JSON.stringify(name));
+  }
+  // Dots inside a component are ordinary characters.
+  for (const name of [".a", "..a", "a..", "d/.hidden", "d/..b/c", "..."]) {
+    const parsed = parseStatement(
+      PAYLOAD_TYPE,
+      statement(
+        [{ name, algorithm: "sha256", digest: D1 }],
+        (s) => s.subject[0].digest.sha256 = root([{ name, algorithm: "sha256", digest: D1 }]),
+      ),
+    );
+    assert.equal(parsed.items.get(name)?.digest, D1, name);
   }
   const single = parseStatement(
     PAYLOAD_TYPE,
