@@ -23,7 +23,7 @@
 
 export { DIGEST_SIZE } from "./src/hashing/algorithms.ts";
 export type { EngineOptions, HashEngine, HashJob } from "./src/hashing/engine_types.ts";
-export type { FileIdentity, RangeTask } from "./src/hashing/file_range.ts";
+export type { FileIdentity, FileRef, RangeTask } from "./src/hashing/file_range.ts";
 export type { ModelFile } from "./src/hashing/walk.ts";
 export { createEngine, type CreateEngineOptions, SerialEngine } from "./src/hashing/engine.ts";
 export { type PoolOptions, WorkerPoolEngine } from "./src/hashing/pool.ts";
