@@ -199,6 +199,14 @@ function* rangeSteps(
   }
 }
 
+/** The error for a path that names another file (or no longer a regular one) than before. */
+function replacedError(path: string): ModelPathError {
+  return new ModelPathError(
+    path,
+    `File '${path}' changed or was replaced while the model was being hashed.`,
+  );
+}
+
 /** A failed open or stat of `path` as the error the user sees. */
 function pathError(e: unknown, path: string): ModelPathError {
   const reason = isNotFound(e)
@@ -243,10 +251,7 @@ function openChecked(task: RangeTask, expectedSize: number | undefined): OpenRan
     const was = task.identity;
     const now = was && identityOf(before);
     if (was && (now!.dev !== was.dev || now!.ino !== was.ino || now!.mtimeMs !== was.mtimeMs)) {
-      throw new ModelPathError(
-        task.path,
-        `File '${task.path}' changed or was replaced while the model was being hashed.`,
-      );
+      throw replacedError(task.path);
     }
     return { file, before };
   } catch (e) {
@@ -265,8 +270,7 @@ function readError(e: unknown, path: string): unknown {
  * A write during the reads changes the size or the modification time: the
  * digest may then mix old and new bytes, so it must not be used.
  */
-function assertSameAfter({ file, before }: OpenRange, path: string): void {
-  const after = file.statSync();
+function assertNotWritten(path: string, before: Deno.FileInfo, after: Deno.FileInfo): void {
   if (after.size !== before.size || after.mtime?.getTime() !== before.mtime?.getTime()) {
     throw new ModelPathError(
       path,
@@ -289,7 +293,7 @@ function* openRangeSteps(
   } catch (e) {
     throw readError(e, path);
   }
-  assertSameAfter(open, path);
+  assertNotWritten(path, open.before, open.file.statSync());
   return digest;
 }
 
@@ -327,26 +331,16 @@ function lstatEntry(path: string): Deno.FileInfo {
 }
 
 /**
- * A write during the reads, or a swap of the path for another file or a
- * symlink, changes what the path's stat says: the digest may then not be
- * the file's, so it must not be used.
+ * Besides a write ({@linkcode assertNotWritten}), a swap of the path for
+ * another file or a symlink during the reads shows in the path's stat: the
+ * digest may then not be the file's.
  */
 function assertPathSameAfter(path: string, before: Deno.FileInfo): void {
   const after = lstatEntry(path);
-  const was = identityOf(before);
-  const now = identityOf(after);
-  if (!after.isFile || now.dev !== was.dev || now.ino !== was.ino) {
-    throw new ModelPathError(
-      path,
-      `File '${path}' changed or was replaced while the model was being hashed.`,
-    );
+  if (!after.isFile || after.dev !== before.dev || after.ino !== before.ino) {
+    throw replacedError(path);
   }
-  if (after.size !== before.size || now.mtimeMs !== was.mtimeMs) {
-    throw new ModelPathError(
-      path,
-      `File '${path}' changed while it was being hashed (size or modification time changed).`,
-    );
-  }
+  assertNotWritten(path, before, after);
 }
 
 /**
@@ -365,12 +359,7 @@ function* wholeFileSteps(
   onSize?: (bytes: number) => void,
 ): Generator<Promise<number | null>, WholeFile, number | null> {
   const before = lstatEntry(path);
-  if (before.isSymlink !== link) {
-    throw new ModelPathError(
-      path,
-      `File '${path}' changed or was replaced while the model was being hashed.`,
-    );
-  }
+  if (before.isSymlink !== link) throw replacedError(path);
   if (link) return yield* openedWholeFileSteps(path, limit, how, onSize);
   if (!before.isFile) {
     throw new ModelPathError(
