@@ -397,13 +397,14 @@ function stringField(obj: Record<string, Json>, name: string, where: string): st
  */
 function signedPath(name: string, where: string): string {
   if (name === ".") return name;
-  if (couldLeaveModel(name)) {
+  const kinds = componentKinds(name);
+  if (couldLeaveModel(name, kinds)) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it could point outside the model.`,
     );
   }
-  if (componentKinds(name) & (EMPTY_COMPONENT | DOT_COMPONENT)) {
+  if (kinds & (EMPTY_COMPONENT | DOT_COMPONENT)) {
     throw new PayloadError(
       where,
       `Refusing resource name '${shown(name)}': it has an empty or '.' component.`,
@@ -551,12 +552,14 @@ function parseV1(statement: Record<string, Json>, payload: Uint8Array): Expected
   /** Resource names so far, once they are not in canonical order (a hand-made statement). */
   let keys: Set<string> | undefined;
   const shards = new Map<string, { start: number; end: number }[]>();
+  // Each digest is decoded here, then copied into the table.
+  const decoded = new Uint8Array(DIGEST_SIZE[serialization.hashType]);
   const each = (raw: Json, i: number) => {
     const where = `predicate.resources[${i}]`;
     const r = asObject(raw, where);
     const name = stringField(r, "name", where);
     const itemAlgorithm = stringField(r, "algorithm", where);
-    const digest = fromHex(stringField(r, "digest", where));
+    const digest = fromHex(stringField(r, "digest", where), decoded);
     if (!digest) {
       throw new PayloadError(
         `${where}.digest`,

@@ -18,9 +18,10 @@ const IS_WINDOWS = Deno.build.os === "windows";
  * records `a\b` for a file of that name and this verifier accepts it; on
  * Windows the signer turns backslashes into `/` (see {@linkcode toPosix}), so
  * a signed backslash never comes from a genuine signature made there.
+ * `kinds` is `name`'s {@linkcode componentKinds}, when the caller has it already.
  */
-export function couldLeaveModel(name: string): boolean {
-  return name.startsWith("/") || (componentKinds(name) & DOT_DOT_COMPONENT) !== 0 ||
+export function couldLeaveModel(name: string, kinds: number = componentKinds(name)): boolean {
+  return name.startsWith("/") || (kinds & DOT_DOT_COMPONENT) !== 0 ||
     name.includes("\0") || (IS_WINDOWS && name.includes("\\"));
 }
 
