@@ -15,6 +15,14 @@ Deno.test("hex: lowercase out, either case in, whole bytes only", () => {
   for (const bad of ["0", "0g", "0x00", " 00"]) assert.equal(fromHex(bad), undefined, bad);
   // A view into a larger buffer encodes only its own bytes.
   assert.equal(toHex(Uint8Array.of(1, 2, 3, 4).subarray(1, 3)), "0203");
+  // Decoded into a buffer of exactly the right size, else into a new one.
+  const into = new Uint8Array(2);
+  assert.equal(fromHex("0aF0", into), into);
+  assert.deepEqual(into, Uint8Array.of(0x0a, 0xf0));
+  const other = fromHex("0a0b0c", into)!;
+  assert.notEqual(other, into);
+  assert.deepEqual(other, Uint8Array.of(10, 11, 12));
+  assert.equal(fromHex("0z", into), undefined);
 });
 
 Deno.test("base64: standard alphabet with padding, strict", () => {
