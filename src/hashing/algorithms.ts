@@ -6,7 +6,7 @@
  */
 
 import { ConfigError } from "../errors.ts";
-import { fromHex } from "../util/encoding.ts";
+import { fromHex } from "../util/hex.ts";
 import type { IncrementalHash } from "./incremental_hash.ts";
 
 /** Content hash names as recorded in `hash_type`. */

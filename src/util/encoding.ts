@@ -3,7 +3,7 @@
  * (bundle fields, PEM bodies) and unpadded base64url (JWTs, OAuth tokens).
  *
  * Encoding and decoding go through `Buffer`, which builds one flat string or
- * buffer. A hex string concatenated from 32 pieces stays a tree of them
+ * buffer (hex decoding is a loop, in `hex.ts`). A hex string concatenated from 32 pieces stays a tree of them
  * (~1.4 KB a digest: ~140 MiB for a 100,000-file manifest), and `atob`/`btoa`
  * pass through a binary string (seconds and ~400 MiB for a 16 MB payload).
  *
@@ -25,30 +25,7 @@ export function toHex(bytes: Uint8Array): string {
   return asBuffer(bytes).toString("hex");
 }
 
-function hexNibble(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
-}
-
-/**
- * Decodes hex of either case; returns `undefined` when `text` is not hex of whole bytes.
- * A loop, not a regular expression and `Buffer`: digests are decoded 100,000 at a time (a
- * signed statement, `node:crypto` results), where this costs a third as much. When `into`
- * has exactly the room for the bytes they are written there and `into` is returned: a small
- * `Uint8Array` per digest costs as much as decoding it.
- */
-export function fromHex(text: string, into?: Uint8Array): Uint8Array | undefined {
-  if (text.length % 2 !== 0) return undefined;
-  const out = into?.length === text.length / 2 ? into : new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const hi = hexNibble(text.charCodeAt(2 * i));
-    const lo = hexNibble(text.charCodeAt(2 * i + 1));
-    if ((hi | lo) < 0) return undefined;
-    out[i] = hi << 4 | lo;
-  }
-  return out;
-}
+export { fromHex } from "./hex.ts";
 
 /** Standard base64 with padding (RFC 4648 §4). */
 export function toBase64(bytes: Uint8Array): string {
