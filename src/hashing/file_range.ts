@@ -207,6 +207,14 @@ function replacedError(path: string): ModelPathError {
   );
 }
 
+/** The error for a path that is no longer a regular file. */
+function notRegularError(path: string): ModelPathError {
+  return new ModelPathError(
+    path,
+    `File '${path}' was replaced by something that is not a regular file while the model was being hashed.`,
+  );
+}
+
 /** A failed open or stat of `path` as the error the user sees. */
 function pathError(e: unknown, path: string): ModelPathError {
   const reason = isNotFound(e)
@@ -236,12 +244,7 @@ function openChecked(task: RangeTask, expectedSize: number | undefined): OpenRan
   const file = openPath(task.path);
   try {
     const before = file.statSync();
-    if (!before.isFile) {
-      throw new ModelPathError(
-        task.path,
-        `File '${task.path}' was replaced by something that is not a regular file while the model was being hashed.`,
-      );
-    }
+    if (!before.isFile) throw notRegularError(task.path);
     if (expectedSize !== undefined && before.size !== expectedSize) {
       throw new ModelPathError(
         task.path,
@@ -279,22 +282,38 @@ function assertNotWritten(path: string, before: Deno.FileInfo, after: Deno.FileI
   }
 }
 
-/** Hashes `[start, end)` of an opened file and re-checks it; yields as {@linkcode rangeSteps} does. */
-function* openRangeSteps(
+/**
+ * Hashes `[start, end)` of an opened file, then runs `checkAfter` (which
+ * throws when the file changed meanwhile); yields as {@linkcode rangeSteps} does.
+ */
+function* checkedReadSteps(
+  file: Deno.FsFile,
+  path: string,
+  start: number,
+  end: number,
+  how: HashReads,
+  checkAfter: () => void,
+): Generator<Promise<number | null>, Uint8Array, number | null> {
+  let digest: Uint8Array;
+  try {
+    digest = yield* rangeSteps(file, path, start, end, how);
+  } catch (e) {
+    throw readError(e, path);
+  }
+  checkAfter();
+  return digest;
+}
+
+/** {@linkcode checkedReadSteps} re-checked on the handle. */
+function openRangeSteps(
   open: OpenRange,
   path: string,
   start: number,
   end: number,
   how: HashReads,
 ): Generator<Promise<number | null>, Uint8Array, number | null> {
-  let digest: Uint8Array;
-  try {
-    digest = yield* rangeSteps(open.file, path, start, end, how);
-  } catch (e) {
-    throw readError(e, path);
-  }
-  assertNotWritten(path, open.before, open.file.statSync());
-  return digest;
+  const checkAfter = () => assertNotWritten(path, open.before, open.file.statSync());
+  return checkedReadSteps(open.file, path, start, end, how, checkAfter);
 }
 
 /** Open, check, hash and re-check one task; yields pending reads as {@linkcode rangeSteps} does. */
@@ -361,25 +380,15 @@ function* wholeFileSteps(
   const before = lstatEntry(path);
   if (before.isSymlink !== link) throw replacedError(path);
   if (link) return yield* openedWholeFileSteps(path, limit, how, onSize);
-  if (!before.isFile) {
-    throw new ModelPathError(
-      path,
-      `File '${path}' was replaced by something that is not a regular file while the model was being hashed.`,
-    );
-  }
+  if (!before.isFile) throw notRegularError(path);
   const { size } = before;
   const identity = identityOf(before);
   if (size > limit) return { size, identity };
   onSize?.(size);
   const file = openPath(path);
   try {
-    let digest: Uint8Array;
-    try {
-      digest = yield* rangeSteps(file, path, 0, size, how);
-    } catch (e) {
-      throw readError(e, path);
-    }
-    assertPathSameAfter(path, before);
+    const checkAfter = () => assertPathSameAfter(path, before);
+    const digest = yield* checkedReadSteps(file, path, 0, size, how, checkAfter);
     return { digest, size, identity };
   } finally {
     file.close();
