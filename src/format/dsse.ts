@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isUtf8 } from "node:buffer";
 import { joinChunks } from "../util/encoding.ts";
 
 const encoder = new TextEncoder();
@@ -86,6 +87,16 @@ export function* legacyPaeChunks(payloadType: string, payload: Uint8Array): Gene
   const type = encoder.encode(payloadType);
   yield encoder.encode(`DSSEV1 ${type.length} ${payloadType} ${payload.length} `);
   yield* pythonBytesReprChunks(payload);
+}
+
+/**
+ * Whether the legacy PAE is worth trying on `payload`: 0.2.0 payloads are
+ * JSON text, and a payload that is not UTF-8 can never be read as a statement
+ * (`parseStatement` refuses it), so skipping it cannot change a verdict. It
+ * spares hashing a hostile 45 MB payload of 0xFF as a 180 MB bytes literal.
+ */
+export function mayBeLegacyPayload(payload: Uint8Array): boolean {
+  return isUtf8(payload);
 }
 
 /** {@linkcode legacyPaeChunks} joined into one buffer. */

@@ -5,7 +5,13 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import * as nodePath from "node:path";
 import { verifyEcdsa } from "../../src/crypto/ec_keys.ts";
 import { fromBase64 } from "../../src/util/encoding.ts";
-import { legacyPae, legacyPaeChunks, pae, pythonBytesReprChunks } from "../../src/format/dsse.ts";
+import {
+  legacyPae,
+  legacyPaeChunks,
+  mayBeLegacyPayload,
+  pae,
+  pythonBytesReprChunks,
+} from "../../src/format/dsse.ts";
 import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { VECTORS } from "../fixtures.ts";
@@ -122,6 +128,14 @@ Deno.test("legacy PAE in chunks: the v0.2.0 signature verifies streamed, as the 
   const key = v.leaf!.publicKey;
   assert.ok(verifyEcdsa(key, legacyPaeChunks(v.payloadType, v.payload), v.signature, "sha256"));
   assert.ok(!verifyEcdsa(key, legacyPaeChunks(v.payloadType, v.payload), v.signature, "sha384"));
+});
+
+Deno.test("mayBeLegacyPayload: the v0.2.0 payload yes, a payload that is not UTF-8 no", () => {
+  assert.ok(mayBeLegacyPayload(vector("v0.2.0-certificate").payload));
+  assert.ok(mayBeLegacyPayload(encoder.encode('{"a": "\u00e9 é"}')));
+  assert.ok(!mayBeLegacyPayload(new Uint8Array(1024).fill(0xff)));
+  // One stray byte anywhere is enough, e.g. a lone continuation byte at the end.
+  assert.ok(!mayBeLegacyPayload(Uint8Array.of(...encoder.encode('{"a": 1}'), 0x80)));
 });
 
 Deno.test("pythonBytesReprChunks: 1 MiB of 0xFF is 4 MiB + 3 bytes in chunks of at most 64 KiB + 4", () => {

@@ -17,7 +17,7 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { type DsseBundle, readDsseBundle } from "../../format/bundle.ts";
-import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
+import { legacyPaeChunks, mayBeLegacyPayload, paeChunks } from "../../format/dsse.ts";
 import { type KeyObject, X509Certificate } from "node:crypto";
 import {
   certificateFingerprint,
@@ -149,7 +149,8 @@ function checkLeafSignature(
   // The 0.2.0 legacy PAE always used SHA-256 (docs/format.md §6.2); both are streamed (no copy of a
   // hostile payload).
   const ok = verifyEcdsa(key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
-    verifyEcdsa(key, legacyPaeChunks(b.payloadType, b.payload), b.signature, "sha256");
+    (mayBeLegacyPayload(b.payload) &&
+      verifyEcdsa(key, legacyPaeChunks(b.payloadType, b.payload), b.signature, "sha256"));
   if (!ok) {
     throw new SignatureError("The signature does not verify with the signing certificate's key.");
   }

@@ -17,7 +17,7 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { readDsseBundle } from "../../format/bundle.ts";
-import { legacyPaeChunks, paeChunks } from "../../format/dsse.ts";
+import { legacyPaeChunks, mayBeLegacyPayload, paeChunks } from "../../format/dsse.ts";
 import { KeyError } from "../../errors.ts";
 import type { TimestampVerifier } from "../../crypto/timestamp_verifier.ts";
 
@@ -76,7 +76,8 @@ export class EllipticKeyVerifier implements BundleVerifier {
     }
     const hash = curveHash(this.#key);
     const ok = verifyEcdsa(this.#key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
-      verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash);
+      (mayBeLegacyPayload(b.payload) &&
+        verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash));
     if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
     const stamps = this.#timestamps;
     const stamped = await stamps?.verify(b.timestamps, b.signature, this.#log);
