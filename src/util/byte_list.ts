@@ -33,6 +33,19 @@ function fromUnits(
   return text;
 }
 
+/** The string of `bytes[start, end)`, which the caller knows to be ASCII. */
+export function decodeAscii(bytes: Uint8Array, start: number, end: number): string {
+  // Short (names): one call. Long (a bundle's base64 payload): one string held outside
+  // V8's heap (Deno makes "ascii" strings external), not a rope of runs.
+  if (end - start <= CHAR_RUN) {
+    // Through one reused array: a view per name would be an object per name.
+    shortUnits.length = end - start;
+    for (let i = start; i < end; i++) shortUnits[i - start] = bytes[i];
+    return String.fromCharCode.apply(null, shortUnits);
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("ascii");
+}
+
 /** Decodes WTF-8 `bytes[start, end)` (well-formed: written by {@linkcode ByteList.pushString} or valid UTF-8). */
 export function decodeWtf8(bytes: Uint8Array, start: number, end: number): string {
   let surrogate = false;
@@ -47,17 +60,7 @@ export function decodeWtf8(bytes: Uint8Array, start: number, end: number): strin
       break;
     }
   }
-  if (ascii) {
-    // Short (names): one call. Long (a bundle's base64 payload): one string held outside
-    // V8's heap (Deno makes "ascii" strings external), not a rope of runs.
-    if (end - start <= CHAR_RUN) {
-      // Through one reused array: a view per name would be an object per name.
-      shortUnits.length = end - start;
-      for (let i = start; i < end; i++) shortUnits[i - start] = bytes[i];
-      return String.fromCharCode.apply(null, shortUnits);
-    }
-    return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("ascii");
-  }
+  if (ascii) return decodeAscii(bytes, start, end);
   if (!surrogate) return decoder.decode(bytes.subarray(start, end));
   const units = new Uint16Array(end - start);
   let n = 0;
