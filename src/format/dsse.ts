@@ -35,46 +35,74 @@ export function* paeChunks(payloadType: string, payload: Uint8Array): Generator<
   for (let at = 0; at < payload.length; at += 1 << 20) yield payload.subarray(at, at + (1 << 20));
 }
 
-/** Output chunk of the legacy encoding: bounded memory however large the payload. */
-const CHUNK = 64 * 1024;
-const HEX = encoder.encode("0123456789abcdef");
+/** Input bytes per chunk of the legacy encoding: a byte becomes at most 4, so a chunk is ≤ 64 KiB. */
+const BLOCK = 16 * 1024;
+
+/** The escapes Python names. */
+const NAMED: Record<number, string> = { 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r" };
+
+/**
+ * Each byte's escape inside a bytes literal quoted by `quote`: 4 bytes per
+ * byte in `escapes` (the first `lengths[byte]` of them count), so that the
+ * loop stores 4 bytes per byte without a branch (a hostile 45 MB payload:
+ * ~350 ms instead of ~780 here).
+ */
+function escapeTable(quote: number): { escapes: Uint8Array; lengths: Uint8Array } {
+  const hex = "0123456789abcdef";
+  const escapes = new Uint8Array(4 * 256);
+  const lengths = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) {
+    const text = b === quote || b === 0x5c ? `\\${String.fromCharCode(b)}` : NAMED[b] ??
+      (b < 0x20 || b >= 0x7f ? `\\x${hex[b >> 4]}${hex[b & 15]}` : String.fromCharCode(b));
+    escapes.set(encoder.encode(text), 4 * b);
+    lengths[b] = text.length;
+  }
+  return { escapes, lengths };
+}
+
+const SINGLE_QUOTED = escapeTable(0x27);
+const DOUBLE_QUOTED = escapeTable(0x22);
+
+/** Writes the escapes of `bytes[from, to)` at the start of `out`; returns their length. */
+function escapeRun(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  escapes: Uint8Array,
+  lengths: Uint8Array,
+): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i];
+    const e = b << 2;
+    // A shorter escape's spare bytes are overwritten by the next one (out has 3 bytes of slack).
+    out[n] = escapes[e];
+    out[n + 1] = escapes[e + 1];
+    out[n + 2] = escapes[e + 2];
+    out[n + 3] = escapes[e + 3];
+    n += lengths[b];
+  }
+  return n;
+}
 
 /**
  * Python's `repr()` of a bytes object, as ASCII bytes in chunks of at most
- * 64 KiB + 4: `b'…'` with `\t \n \r`, `\\`, the quote and `\xNN` escapes.
+ * 64 KiB: `b'…'` with `\t \n \r`, `\\`, the quote and `\xNN` escapes.
  * The quote is `"` only when the bytes hold a `'` and no `"`. Linear in time;
  * a byte becomes at most 4, so the whole never needs to exist at once. One
  * buffer is reused: a chunk is valid until the next one is requested.
  */
 export function* pythonBytesReprChunks(bytes: Uint8Array): Generator<Uint8Array> {
   const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
-  const out = new Uint8Array(CHUNK + 4);
-  out[0] = 0x62; // b
-  out[1] = quote;
-  let n = 2;
-  for (let i = 0; i < bytes.length; i++) {
-    if (n >= CHUNK) {
-      yield out.subarray(0, n);
-      n = 0;
-    }
-    const b = bytes[i];
-    if (b === quote || b === 0x5c) {
-      out[n++] = 0x5c;
-      out[n++] = b;
-    } else if (b === 0x09 || b === 0x0a || b === 0x0d) {
-      out[n++] = 0x5c;
-      out[n++] = b === 0x09 ? 0x74 : b === 0x0a ? 0x6e : 0x72;
-    } else if (b < 0x20 || b >= 0x7f) {
-      out[n++] = 0x5c;
-      out[n++] = 0x78; // x
-      out[n++] = HEX[b >> 4];
-      out[n++] = HEX[b & 15];
-    } else {
-      out[n++] = b;
-    }
+  const { escapes, lengths } = quote === 0x27 ? SINGLE_QUOTED : DOUBLE_QUOTED;
+  const out = new Uint8Array(4 * BLOCK + 3);
+  yield Uint8Array.of(0x62, quote); // b'
+  for (let at = 0; at < bytes.length; at += BLOCK) {
+    const to = Math.min(at + BLOCK, bytes.length);
+    yield out.subarray(0, escapeRun(bytes, at, to, out, escapes, lengths));
   }
-  out[n++] = quote;
-  yield out.subarray(0, n);
+  yield Uint8Array.of(quote);
 }
 
 /**
