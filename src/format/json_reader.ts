@@ -74,7 +74,7 @@ const ESCAPED: Record<number, string> = {
   0x74: "\t",
 };
 
-/** 1 for the bytes a string holds as they are: not `"`, `\\` or a control character. */
+/** 1 for the bytes a string holds as they are: not a quote, a backslash or a control character. */
 const PLAIN = Uint8Array.from(
   { length: 256 },
   (_, c) => c >= 0x20 && c !== 0x22 && c !== 0x5c ? 1 : 0,
