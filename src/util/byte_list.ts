@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import { Buffer, isAscii } from "node:buffer";
 
 // Each entry is a whole string: a leading U+FEFF is a character, not a byte order mark.
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -33,21 +33,13 @@ function fromUnits(
   return text;
 }
 
-/** The string of `bytes[start, end)`, which the caller knows to be ASCII. */
-export function decodeAscii(bytes: Uint8Array, start: number, end: number): string {
-  // Short (names): one call. Long (a bundle's base64 payload): one string held outside
-  // V8's heap (Deno makes "ascii" strings external), not a rope of runs.
-  if (end - start <= CHAR_RUN) {
-    // Through one reused array: a view per name would be an object per name.
-    shortUnits.length = end - start;
-    for (let i = start; i < end; i++) shortUnits[i - start] = bytes[i];
-    return String.fromCharCode.apply(null, shortUnits);
-  }
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("ascii");
-}
-
 /** Decodes WTF-8 `bytes[start, end)` (well-formed: written by {@linkcode ByteList.pushString} or valid UTF-8). */
 export function decodeWtf8(bytes: Uint8Array, start: number, end: number): string {
+  // Long and ASCII (a bundle's base64 payload): one native scan, and one string held outside
+  // V8's heap (Deno makes "ascii" strings external), not a rope of runs.
+  if (end - start > CHAR_RUN && isAscii(bytes.subarray(start, end))) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("ascii");
+  }
   let surrogate = false;
   let ascii = true;
   for (let i = start; i < end; i++) {
@@ -60,7 +52,13 @@ export function decodeWtf8(bytes: Uint8Array, start: number, end: number): strin
       break;
     }
   }
-  if (ascii) return decodeAscii(bytes, start, end);
+  if (ascii) {
+    // Short (names; a long ASCII run returned above): one call, through one reused array, as a
+    // view per name would be an object per name.
+    shortUnits.length = end - start;
+    for (let i = start; i < end; i++) shortUnits[i - start] = bytes[i];
+    return String.fromCharCode.apply(null, shortUnits);
+  }
   if (!surrogate) return decoder.decode(bytes.subarray(start, end));
   const units = new Uint16Array(end - start);
   let n = 0;
