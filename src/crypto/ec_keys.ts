@@ -16,6 +16,8 @@ import {
   verify as nodeVerify,
 } from "node:crypto";
 import { KeyError } from "../errors.ts";
+import type { DsseBundle } from "../format/bundle.ts";
+import { legacyPaeChunks, mayBeLegacyPayload, paeChunks } from "../format/dsse.ts";
 import { readInputText } from "../util/input_file.ts";
 import { toBase64 } from "../util/encoding.ts";
 
@@ -150,6 +152,23 @@ export function verifyEcdsa(
   } catch {
     return false;
   }
+}
+
+/**
+ * Verifies a bundle's DSSE signature with `key`: over the v1 PAE with `hash`,
+ * else over the 0.2.0 legacy PAE with `legacyHash` (docs/format.md §6.2),
+ * tried only for a payload that could be a 0.2.0 one. Both are streamed, so
+ * a hostile payload is never copied.
+ */
+export function verifyDsseEcdsa(
+  key: KeyObject,
+  b: Pick<DsseBundle, "payloadType" | "payload" | "signature">,
+  hash: CurveHash,
+  legacyHash: CurveHash,
+): boolean {
+  return verifyEcdsa(key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
+    (mayBeLegacyPayload(b.payload) &&
+      verifyEcdsa(key, legacyPaeChunks(b.payloadType, b.payload), b.signature, legacyHash));
 }
 
 /** True when two keys (private or public) have the same public key. */

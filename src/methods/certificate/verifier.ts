@@ -9,7 +9,7 @@
  */
 
 import { CertificateError, ConfigError, SignatureError } from "../../errors.ts";
-import { curveHash, verifyEcdsa } from "../../crypto/ec_keys.ts";
+import { curveHash, verifyDsseEcdsa } from "../../crypto/ec_keys.ts";
 import type {
   BundleJson,
   BundleVerifier,
@@ -17,7 +17,6 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { type DsseBundle, readDsseBundle } from "../../format/bundle.ts";
-import { legacyPaeChunks, mayBeLegacyPayload, paeChunks } from "../../format/dsse.ts";
 import { type KeyObject, X509Certificate } from "node:crypto";
 import {
   certificateFingerprint,
@@ -146,12 +145,8 @@ function checkLeafSignature(
   key: KeyObject,
   hash: ReturnType<typeof curveHash>,
 ): void {
-  // The 0.2.0 legacy PAE always used SHA-256 (docs/format.md §6.2); both are streamed (no copy of a
-  // hostile payload).
-  const ok = verifyEcdsa(key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
-    (mayBeLegacyPayload(b.payload) &&
-      verifyEcdsa(key, legacyPaeChunks(b.payloadType, b.payload), b.signature, "sha256"));
-  if (!ok) {
+  // 0.2.0 always hashed with SHA-256, whatever the curve (docs/format.md §6.2).
+  if (!verifyDsseEcdsa(key, b, hash, "sha256")) {
     throw new SignatureError("The signature does not verify with the signing certificate's key.");
   }
 }

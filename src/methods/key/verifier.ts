@@ -9,7 +9,7 @@
 
 import type { KeyObject } from "node:crypto";
 import { SignatureError } from "../../errors.ts";
-import { curveHash, loadPublicKey, publicKeyHint, verifyEcdsa } from "../../crypto/ec_keys.ts";
+import { curveHash, loadPublicKey, publicKeyHint, verifyDsseEcdsa } from "../../crypto/ec_keys.ts";
 import type {
   BundleJson,
   BundleVerifier,
@@ -17,7 +17,6 @@ import type {
   VerifiedPayload,
 } from "../../format/contracts.ts";
 import { readDsseBundle } from "../../format/bundle.ts";
-import { legacyPaeChunks, mayBeLegacyPayload, paeChunks } from "../../format/dsse.ts";
 import { KeyError } from "../../errors.ts";
 import type { TimestampVerifier } from "../../crypto/timestamp_verifier.ts";
 
@@ -74,11 +73,12 @@ export class EllipticKeyVerifier implements BundleVerifier {
       // user decides alone, as in Python ≤1.0 (Python ≥1.1 crashes on the latter).
       this.#log("WARNING", OLD_MATERIAL_WARNING);
     }
+    // The 0.2.0 PAE with the curve's hash, not 0.2.0's SHA-256, as Python's key verifier does
+    // (docs/format.md §6.2).
     const hash = curveHash(this.#key);
-    const ok = verifyEcdsa(this.#key, paeChunks(b.payloadType, b.payload), b.signature, hash) ||
-      (mayBeLegacyPayload(b.payload) &&
-        verifyEcdsa(this.#key, legacyPaeChunks(b.payloadType, b.payload), b.signature, hash));
-    if (!ok) throw new SignatureError("The signature does not verify with the given public key.");
+    if (!verifyDsseEcdsa(this.#key, b, hash, hash)) {
+      throw new SignatureError("The signature does not verify with the given public key.");
+    }
     const stamps = this.#timestamps;
     const stamped = await stamps?.verify(b.timestamps, b.signature, this.#log);
     return {
