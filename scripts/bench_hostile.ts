@@ -76,30 +76,31 @@ export async function measureHostile(): Promise<Refusal[]> {
   const dir = Deno.makeTempDirSync({ prefix: "bench-hostile-" });
   try {
     const rows: Refusal[] = [];
-    for (const [name, base64] of Object.entries(PAYLOADS)) {
-      const keySig = hostileSignature(dir, "v1.1.0-elliptic-key", name, base64);
-      const certSig = hostileSignature(dir, "v1.0.1-certificate", name, base64);
-      if (rows.length === 0) {
-        rows.push(await refuse("cat of a 60 MB signature (reference)", "cat", [keySig]));
-        // What the "é" rows must hash at the least (PAE 45 MB + legacy PAE 180 MB), natively.
-        const sparse = nodePath.join(dir, "225MB");
-        Deno.writeFileSync(sparse, new Uint8Array(0));
-        Deno.truncateSync(sparse, 225_000_000);
-        rows.push(
-          await refuse("openssl dgst -sha384 of 225 MB (reference)", "openssl", [
-            "dgst",
-            "-sha384",
-            sparse,
-          ]),
-        );
-      }
+    const signatures = Object.entries(PAYLOADS).map(([name, base64]) => ({
+      name,
+      key: hostileSignature(dir, "v1.1.0-elliptic-key", name, base64),
+      cert: hostileSignature(dir, "v1.0.1-certificate", name, base64),
+    }));
+    rows.push(await refuse("cat of a 60 MB signature (reference)", "cat", [signatures[0].key]));
+    // What the "é" rows must hash at the least (PAE 45 MB + legacy PAE 180 MB), natively.
+    const sparse = nodePath.join(dir, "225MB");
+    Deno.writeFileSync(sparse, new Uint8Array(0));
+    Deno.truncateSync(sparse, 225_000_000);
+    rows.push(
+      await refuse("openssl dgst -sha384 of 225 MB (reference)", "openssl", [
+        "dgst",
+        "-sha384",
+        sparse,
+      ]),
+    );
+    for (const { name, key, cert } of signatures) {
       const label = `60 MB ${name} payload`;
       rows.push(
         await cli(`${label}: verify key`, [
           "verify",
           "key",
           "--signature",
-          keySig,
+          key,
           "--public-key",
           PUB,
           KEY_MODEL,
@@ -110,7 +111,7 @@ export async function measureHostile(): Promise<Refusal[]> {
           "verify",
           "certificate",
           "--signature",
-          certSig,
+          cert,
           "--certificate-chain",
           CA,
           CERT_MODEL,
