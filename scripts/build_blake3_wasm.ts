@@ -3,7 +3,7 @@
  * BLAKE3 specification: `deno run --allow-write scripts/build_blake3_wasm.ts`. A unit test
  * regenerates it and compares, so the committed bytes are always this script's output.
  *
- * The module has two compression kernels, both fully unrolled (7 rounds, message schedule
+ * The module has three compression kernels, all fully unrolled (7 rounds, message schedule
  * resolved at generation time), and no tree logic (that is `src/hashing/blake3.ts`):
  *
  * - `hash4(in, stride, blocks, ctrLo, ctrHi, ctrInc, flags, flagsStart, flagsEnd, out)`: four
@@ -13,24 +13,34 @@
  *   Writes four 32-byte chaining values at `out + 32k`. Four whole chunks are
  *   `(p, 1024, 16, c, 0, 1, 0, CHUNK_START, CHUNK_END, o)`; four parents are
  *   `(p, 64, 1, 0, 0, 0, PARENT, 0, 0, o)`.
+ * - `hash8(…)`: the same for eight inputs (k = 0…7), as two `hash4` halves written op by op
+ *   side by side, so that V8's revectorizer (`--v8-flags=--experimental-wasm-revectorize`)
+ *   can fuse each pair of 128-bit operations into one 256-bit AVX2 operation. It packs two
+ *   operations only when nothing with a side effect lies between them, and Deno runs
+ *   WebAssembly with an explicit bounds check before every access to a non-constant address:
+ *   so the transposed message words and the result pass through a scratch area at constant
+ *   addresses (`BLAKE3_KERNEL_SCRATCH`, inside the initial memory, hence unchecked), and all
+ *   rotations are shifts (it does not pack byte shuffles). Without the flag this kernel is
+ *   slower than `hash4` (more live vectors than registers); the host picks by timing both.
  * - `compress(cv, block, blockLen, ctrLo, ctrHi, flags, out)`: one compression (scalar);
  *   writes the first 8 output words (a chaining value, or the 32-byte root output with ROOT).
  *   `out` may equal `cv`.
  *
- * The key is always the IV (hash mode); `in`/`out` may be unaligned. The module's data
- * segment fills its first 64 bytes: the IV at 0 (the host's key for `compress`), then the byte
- * shuffles of the 8- and 16-bit rotations at 32 and 48, which `hash4` loads as
- * `i8x16.relaxed_swizzle` operands (in-range indices, so the result is fully determined). V8
- * turns an `i8x16.shuffle` by 8 into four instructions that rebuild the 16-byte mask at every
- * use (two 64-bit loads and two inserts, one use = one `pshufb`), and by 16 into `pshuflw` +
- * `pshufhw`; with the mask loaded from memory both are one `pshufb` (measured: 1,900 → 2,050
- * MB/s on one core in memory). The host must leave these 64 bytes alone.
+ * The key is always the IV (hash mode); `in`/`out` may be unaligned, and may overlap (the
+ * kernels read all their input before they write). The module's data segment fills its first 64 bytes: the IV at 0 (the host's key for
+ * `compress`), then the byte shuffles of the 8- and 16-bit rotations at 32 and 48, which
+ * `hash4` loads as `i8x16.relaxed_swizzle` operands (in-range indices, so the result is fully
+ * determined). V8 turns an `i8x16.shuffle` by 8 into four instructions that rebuild the
+ * 16-byte mask at every use (two 64-bit loads and two inserts, one use = one `pshufb`), and by
+ * 16 into `pshuflw` + `pshufhw`; with the mask loaded from memory both are one `pshufb`
+ * (measured: 1,900 → 2,050 MB/s on one core in memory). The host must leave these 64 bytes
+ * and the kernels' scratch area alone.
  *
  * @module
  */
 
 import * as nodePath from "node:path";
-import { BLAKE3_IV as IV } from "../src/hashing/blake3.ts";
+import { BLAKE3_IV as IV, BLAKE3_KERNEL_SCRATCH } from "../src/hashing/blake3.ts";
 
 /** The message word permutation applied between rounds. */
 const PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
@@ -49,6 +59,9 @@ const G_LANES = [
 const MASK_PTR = 32;
 /** Initial pages of linear memory (64 KiB each); the host grows it as needed. */
 const INITIAL_PAGES = 2;
+/** `hash8`'s transposed message words (16 × 32 bytes), then its 8 result words (8 × 32). */
+const MESSAGE_SCRATCH = BLAKE3_KERNEL_SCRATCH;
+const RESULT_SCRATCH = MESSAGE_SCRATCH + 16 * 32;
 
 // --- WebAssembly binary encoding (only what the kernels use) ---
 
@@ -171,15 +184,15 @@ function byteRotation(bytes: number): number[] {
   return Array.from({ length: 16 }, (_, i) => (i & ~3) + ((i + bytes) & 3));
 }
 
-function vectorLanes(f: Body, tmp: number): Lanes {
-  // Rotations by 16 and 8 bits are byte shuffles (mask from the data segment, at a constant
-  // address inside the initial memory, so V8 needs no bounds check); by 12 and 7, two shifts
-  // and an or.
+function vectorLanes(f: Body, tmp: number, byteShuffles: boolean): Lanes {
+  // Rotations by 16 and 8 bits are byte shuffles when `byteShuffles` (mask from the data
+  // segment, at a constant address inside the initial memory, so V8 needs no bounds check);
+  // otherwise, like those by 12 and 7, two shifts and an or.
   return {
     add: () => f.simd(SIMD.add),
     xor: () => f.simd(SIMD.xor),
     rotr: (n) => {
-      if (n % 8 === 0) {
+      if (byteShuffles && n % 8 === 0) {
         f.i32(0).simd(SIMD.load, ...f.mem(4, MASK_PTR + 16 * (n / 8 - 1)))
           .simd(SIMD.relaxedSwizzle);
       } else {
@@ -190,47 +203,60 @@ function vectorLanes(f: Body, tmp: number): Lanes {
   };
 }
 
+/** One independent set of state and message locals, hashed with its own lane operations. */
+interface Half {
+  readonly L: Lanes;
+  readonly v: number[];
+  readonly m: number[];
+}
+
 /**
- * Emits the 7 rounds on state locals `v[0..15]` with message locals `m[0..15]`. The four G
- * calls of each half-round are interleaved step by step (they are independent), which gives
- * the CPU four dependency chains at once.
+ * Emits the 7 rounds on each half's state locals `v[0..15]` with its message locals
+ * `m[0..15]`. The four G calls of each half-round are interleaved step by step (they are
+ * independent), which gives the CPU four dependency chains at once; with two halves, each
+ * operation of one is followed by the same operation of the other.
  */
-function rounds(f: Body, L: Lanes, v: number[], m: number[]): void {
+function rounds(f: Body, halves: readonly Half[]): void {
   let schedule = Array.from({ length: 16 }, (_, i) => i);
   for (let r = 0; r < 7; r++) {
     for (let half = 0; half < 2; half++) {
-      const gs = G_LANES.slice(half * 4, half * 4 + 4).map(([a, b, c, d], k) => ({
-        a: v[a],
-        b: v[b],
-        c: v[c],
-        d: v[d],
-        x: m[schedule[half * 8 + 2 * k]],
-        y: m[schedule[half * 8 + 2 * k + 1]],
-      }));
-      const each = (step: (g: typeof gs[0]) => void) => gs.forEach(step);
+      const gs = halves.map(({ L, v, m }) =>
+        G_LANES.slice(half * 4, half * 4 + 4).map(([a, b, c, d], k) => ({
+          L,
+          a: v[a],
+          b: v[b],
+          c: v[c],
+          d: v[d],
+          x: m[schedule[half * 8 + 2 * k]],
+          y: m[schedule[half * 8 + 2 * k + 1]],
+        }))
+      );
+      const each = (step: (g: typeof gs[0][0]) => void) => {
+        for (let k = 0; k < 4; k++) gs.forEach((g) => step(g[k]));
+      };
       for (const [word, r1, r2] of [["x", 16, 12], ["y", 8, 7]] as const) {
         each((g) => { // a = a + b + word
           f.get(g.a).get(g.b);
-          L.add();
+          g.L.add();
           f.get(g[word]);
-          L.add();
+          g.L.add();
           f.set(g.a);
         });
         each((g) => { // d = (d ^ a) >>> r1
           f.get(g.d).get(g.a);
-          L.xor();
-          L.rotr(r1);
+          g.L.xor();
+          g.L.rotr(r1);
           f.set(g.d);
         });
         each((g) => { // c = c + d
           f.get(g.c).get(g.d);
-          L.add();
+          g.L.add();
           f.set(g.c);
         });
         each((g) => { // b = (b ^ c) >>> r2
           f.get(g.b).get(g.c);
-          L.xor();
-          L.rotr(r2);
+          g.L.xor();
+          g.L.rotr(r2);
           f.set(g.b);
         });
       }
@@ -250,7 +276,7 @@ function compressFunction(): Body {
   for (let i = 0; i < 8; i++) load(CV, i).set(v[i]);
   for (let i = 0; i < 4; i++) f.i32(IV[i]).set(v[8 + i]);
   f.get(LO).set(v[12]).get(HI).set(v[13]).get(LEN).set(v[14]).get(FLAGS).set(v[15]);
-  rounds(f, scalarLanes(f), v, m);
+  rounds(f, [{ L: scalarLanes(f), v, m }]);
   for (let i = 0; i < 8; i++) {
     f.get(OUT).get(v[i]).get(v[i + 8]).op(0x73).op(0x36, ...f.mem(0, 4 * i));
   }
@@ -263,24 +289,53 @@ function words(...w: number[]): number[] {
 }
 
 /**
- * Transposes four vectors in place (rows become columns): `r[k]` holds word j of input k in
- * lane j before, and `r[j]` holds word j of inputs 0–3 after.
+ * Transposes four vectors in place (rows become columns), in each half alike: `r[k]` holds
+ * word j of input k in lane j before, and `r[j]` holds word j of inputs 0–3 after.
  */
-function transpose(f: Body, r: number[], t: number[]): void {
-  const shuffle = (a: number, b: number, lanes: number[], out: number) =>
-    f.get(a).get(b).simd(SIMD.shuffle, ...words(...lanes)).set(out);
-  shuffle(r[0], r[1], [0, 4, 1, 5], t[0]); // a0 b0 a1 b1
-  shuffle(r[0], r[1], [2, 6, 3, 7], t[1]); // a2 b2 a3 b3
-  shuffle(r[2], r[3], [0, 4, 1, 5], t[2]); // c0 d0 c1 d1
-  shuffle(r[2], r[3], [2, 6, 3, 7], t[3]); // c2 d2 c3 d3
-  shuffle(t[0], t[2], [0, 1, 4, 5], r[0]); // a0 b0 c0 d0
-  shuffle(t[0], t[2], [2, 3, 6, 7], r[1]);
-  shuffle(t[1], t[3], [0, 1, 4, 5], r[2]);
-  shuffle(t[1], t[3], [2, 3, 6, 7], r[3]);
+function transpose(f: Body, rows: readonly number[][], t: readonly number[][]): void {
+  const shuffle = (from: readonly number[][], to: readonly number[][]) =>
+  (
+    a: number,
+    b: number,
+    lanes: number[],
+    out: number,
+  ) => {
+    for (let h = 0; h < rows.length; h++) {
+      f.get(from[h][a]).get(from[h][b]).simd(SIMD.shuffle, ...words(...lanes)).set(to[h][out]);
+    }
+  };
+  const toT = shuffle(rows, t);
+  const toR = shuffle(t, rows);
+  toT(0, 1, [0, 4, 1, 5], 0); // a0 b0 a1 b1
+  toT(0, 1, [2, 6, 3, 7], 1); // a2 b2 a3 b3
+  toT(2, 3, [0, 4, 1, 5], 2); // c0 d0 c1 d1
+  toT(2, 3, [2, 6, 3, 7], 3); // c2 d2 c3 d3
+  toR(0, 2, [0, 1, 4, 5], 0); // a0 b0 c0 d0
+  toR(0, 2, [2, 3, 6, 7], 1);
+  toR(1, 3, [0, 1, 4, 5], 2);
+  toR(1, 3, [2, 3, 6, 7], 3);
 }
 
-/** `hash4(in, stride, blocks, ctrLo, ctrHi, ctrInc, flags, flagsStart, flagsEnd, out)`. */
-function hash4Function(): Body {
+/**
+ * Passes each half's vectors `x[i]` through the scratch area at `ptr`: vector i of half h
+ * at `ptr + 32i + 16h`, stored, then loaded back in pairs. To V8 the two loads of a pair are
+ * adjacent, side-effect free and 16 bytes apart: one 256-bit load once revectorized.
+ */
+function throughScratch(f: Body, x: readonly number[][], ptr: number): void {
+  const n = x[0].length;
+  for (let i = 0; i < n; i++) {
+    x.forEach((v, h) => f.i32(0).get(v[i]).simd(SIMD.store, ...f.mem(0, ptr + 32 * i + 16 * h)));
+  }
+  for (let i = 0; i < n; i++) {
+    x.forEach((v, h) => f.i32(0).simd(SIMD.load, ...f.mem(0, ptr + 32 * i + 16 * h)).set(v[i]));
+  }
+}
+
+/**
+ * `hash4` (one half) or `hash8` (two):
+ * `(in, stride, blocks, ctrLo, ctrHi, ctrInc, flags, flagsStart, flagsEnd, out)`.
+ */
+function hashFunction(halves: 1 | 2): Body {
   const [IN, STRIDE, BLOCKS, LO, HI, INC, FLAGS, FSTART, FEND, OUT] = [
     0,
     1,
@@ -294,30 +349,37 @@ function hash4Function(): Body {
     9,
   ];
   const f = new Body(10);
-  const v = Array.from({ length: 16 }, () => f.local(V128));
-  const m = Array.from({ length: 16 }, () => f.local(V128));
-  const h = Array.from({ length: 8 }, () => f.local(V128));
-  const t = Array.from({ length: 4 }, () => f.local(V128));
-  const ctrLo = f.local(V128);
-  const ctrHi = f.local(V128);
-  const rot = f.local(V128);
-  const p = Array.from({ length: 4 }, () => f.local(I32));
+  const vectors = (n: number) => Array.from({ length: n }, () => f.local(V128));
+  const each = Array.from({ length: halves }, (_, h) => h);
+  const v = each.map(() => vectors(16));
+  const m = each.map(() => vectors(16));
+  const hv = each.map(() => vectors(8));
+  const t = each.map(() => vectors(4));
+  const ctrLo = vectors(halves);
+  const ctrHi = vectors(halves);
+  const rot = vectors(halves);
+  const p = Array.from({ length: 4 * halves }, () => f.local(I32));
   const block = f.local(I32);
   const blockFlags = f.local(I32);
   const lo = f.local(I32);
 
-  // Lane pointers and counters: lane k at in + k·stride with counter ctr + k·inc (64-bit).
-  for (let k = 0; k < 4; k++) {
+  // Lane pointers and counters: input k at in + k·stride with counter ctr + k·inc (64-bit).
+  for (let k = 0; k < 4 * halves; k++) {
     f.get(IN).get(STRIDE).i32(k).op(0x6c).op(0x6a).set(p[k]);
   }
-  f.get(LO).simd(SIMD.splat).set(ctrLo).get(HI).simd(SIMD.splat).set(ctrHi);
-  for (let k = 1; k < 4; k++) {
-    // lo + k·inc, carrying into hi when it wraps (inc·k is small, so at most 1).
-    f.get(LO).get(INC).i32(k).op(0x6c).op(0x6a).set(lo);
-    f.get(ctrLo).get(lo).simd(SIMD.replaceLane, k).set(ctrLo);
-    f.get(ctrHi).get(HI).get(lo).get(LO).op(0x49).op(0x6a).simd(SIMD.replaceLane, k).set(ctrHi);
+  for (const h of each) {
+    f.get(LO).simd(SIMD.splat).set(ctrLo[h]).get(HI).simd(SIMD.splat).set(ctrHi[h]);
+    for (let j = 0; j < 4; j++) {
+      const k = 4 * h + j;
+      if (k === 0) continue;
+      // lo + k·inc, carrying into hi when it wraps (inc·k is small, so at most 1).
+      f.get(LO).get(INC).i32(k).op(0x6c).op(0x6a).set(lo);
+      f.get(ctrLo[h]).get(lo).simd(SIMD.replaceLane, j).set(ctrLo[h]);
+      f.get(ctrHi[h]).get(HI).get(lo).get(LO).op(0x49).op(0x6a).simd(SIMD.replaceLane, j)
+        .set(ctrHi[h]);
+    }
   }
-  for (let i = 0; i < 8; i++) f.i32(IV[i]).simd(SIMD.splat).set(h[i]);
+  for (let i = 0; i < 8; i++) for (const h of each) f.i32(IV[i]).simd(SIMD.splat).set(hv[h][i]);
   f.i32(0).set(block);
 
   f.op(0x03, 0x40); // loop
@@ -326,31 +388,44 @@ function hash4Function(): Body {
   f.get(FSTART).i32(0).get(block).op(0x45).op(0x6b).op(0x71).op(0x72);
   f.get(FEND).i32(0).get(block).i32(1).op(0x6a).get(BLOCKS).op(0x46).op(0x6b).op(0x71).op(0x72);
   f.set(blockFlags);
-  // Message words, transposed so that vector j holds word j of the four inputs.
+  // Message words, transposed so that vector j of half h holds word j of its four inputs.
   for (let q = 0; q < 4; q++) {
-    const rows = m.slice(4 * q, 4 * q + 4);
-    for (let k = 0; k < 4; k++) f.get(p[k]).simd(SIMD.load, ...f.mem(0, 16 * q)).set(rows[k]);
+    const rows = each.map((h) => m[h].slice(4 * q, 4 * q + 4));
+    for (let k = 0; k < 4; k++) {
+      for (const h of each) {
+        f.get(p[4 * h + k]).simd(SIMD.load, ...f.mem(0, 16 * q)).set(rows[h][k]);
+      }
+    }
     transpose(f, rows, t);
   }
-  for (let i = 0; i < 8; i++) f.get(h[i]).set(v[i]);
-  for (let i = 0; i < 4; i++) f.i32(IV[i]).simd(SIMD.splat).set(v[8 + i]);
-  f.get(ctrLo).set(v[12]).get(ctrHi).set(v[13]);
-  f.i32(64).simd(SIMD.splat).set(v[14]);
-  f.get(blockFlags).simd(SIMD.splat).set(v[15]);
-  rounds(f, vectorLanes(f, rot), v, m);
-  for (let i = 0; i < 8; i++) f.get(v[i]).get(v[i + 8]).simd(SIMD.xor).set(h[i]);
-  for (let k = 0; k < 4; k++) f.get(p[k]).i32(64).op(0x6a).set(p[k]);
+  if (halves === 2) throughScratch(f, m, MESSAGE_SCRATCH);
+  for (let i = 0; i < 8; i++) for (const h of each) f.get(hv[h][i]).set(v[h][i]);
+  for (let i = 0; i < 4; i++) for (const h of each) f.i32(IV[i]).simd(SIMD.splat).set(v[h][8 + i]);
+  for (const h of each) {
+    f.get(ctrLo[h]).set(v[h][12]).get(ctrHi[h]).set(v[h][13]);
+    f.i32(64).simd(SIMD.splat).set(v[h][14]);
+    f.get(blockFlags).simd(SIMD.splat).set(v[h][15]);
+  }
+  rounds(f, each.map((h) => ({ L: vectorLanes(f, rot[h], halves === 1), v: v[h], m: m[h] })));
+  for (let i = 0; i < 8; i++) {
+    for (const h of each) f.get(v[h][i]).get(v[h][i + 8]).simd(SIMD.xor).set(hv[h][i]);
+  }
+  for (const k of p) f.get(k).i32(64).op(0x6a).set(k);
   f.get(block).i32(1).op(0x6a).set(block);
   f.get(block).get(BLOCKS).op(0x49).op(0x0d, 0); // br_if 0 while block < blocks
   f.op(0x0b); // end loop
 
-  // h[i] holds word i of the four outputs: transpose back and store 32 bytes per input.
-  transpose(f, h.slice(0, 4), t);
-  const high = h.slice(4, 8);
+  // The stores into the scratch area are where V8's revectorizer starts (its seeds).
+  if (halves === 2) throughScratch(f, hv, RESULT_SCRATCH);
+  // hv[h][i] holds word i of half h's four outputs: transpose back, 32 bytes per input.
+  transpose(f, hv.map((x) => x.slice(0, 4)), t);
+  const high = hv.map((x) => x.slice(4, 8));
   transpose(f, high, t);
-  for (let k = 0; k < 4; k++) {
-    f.get(OUT).get(h[k]).simd(SIMD.store, ...f.mem(0, 32 * k));
-    f.get(OUT).get(high[k]).simd(SIMD.store, ...f.mem(0, 32 * k + 16));
+  for (const h of each) {
+    for (let k = 0; k < 4; k++) {
+      f.get(OUT).get(hv[h][k]).simd(SIMD.store, ...f.mem(0, 128 * h + 32 * k));
+      f.get(OUT).get(high[h][k]).simd(SIMD.store, ...f.mem(0, 128 * h + 32 * k + 16));
+    }
   }
   return f;
 }
@@ -378,7 +453,7 @@ function name(s: string): number[] {
 export function buildBlake3Wasm(): Uint8Array {
   const data = dataSegment();
   const types = [
-    [0x60, ...uleb(10), ...Array(10).fill(I32), 0], // hash4
+    [0x60, ...uleb(10), ...Array(10).fill(I32), 0], // hash4, hash8
     [0x60, ...uleb(7), ...Array(7).fill(I32), 0], // compress
   ];
   const bytes = [
@@ -391,7 +466,7 @@ export function buildBlake3Wasm(): Uint8Array {
     0x00,
     0x00,
     ...section(1, vector(types)),
-    ...section(3, vector([[0], [1]])),
+    ...section(3, vector([[0], [1], [0]])),
     ...section(5, vector([[0x00, ...uleb(INITIAL_PAGES)]])),
     ...section(
       7,
@@ -399,9 +474,13 @@ export function buildBlake3Wasm(): Uint8Array {
         [...name("memory"), 0x02, 0],
         [...name("hash4"), 0x00, 0],
         [...name("compress"), 0x00, 1],
+        [...name("hash8"), 0x00, 2],
       ]),
     ),
-    ...section(10, vector([hash4Function().bytes(), compressFunction().bytes()])),
+    ...section(
+      10,
+      vector([hashFunction(1).bytes(), compressFunction().bytes(), hashFunction(2).bytes()]),
+    ),
     // One active segment at address 0 (flags 0, offset `i32.const 0`).
     ...section(11, vector([[0x00, 0x41, 0, 0x0b, ...uleb(data.length), ...data]])),
   ];
@@ -414,7 +493,7 @@ export function blake3WasmSource(): string {
   return `// Generated by scripts/build_blake3_wasm.ts from the BLAKE3 specification; do not edit.
 // Regenerate with \`deno run --allow-write scripts/build_blake3_wasm.ts\` (a unit test checks it).
 
-/** The BLAKE3 kernels (\`hash4\`, \`compress\`) as a WebAssembly module, base64. */
+/** The BLAKE3 kernels (\`hash4\`, \`hash8\`, \`compress\`) as a WebAssembly module, base64. */
 export const BLAKE3_WASM_BASE64 =
   "${base64}";
 `;

@@ -53,24 +53,34 @@ const OUT_PTR = COMBINE_PTR + 66 * 32;
 const SCRATCH_PTR = 8192;
 /** Most chunks hashed as one SIMD subtree (their chaining values fill the scratch area). */
 const MAX_BATCH = 1024;
+/**
+ * The `hash8` kernel's own scratch area (768 bytes, after the chaining values of a full batch
+ * and before the staging area): it must lie inside the module's initial memory, where V8
+ * checks no bounds (scripts/build_blake3_wasm.ts).
+ */
+export const BLAKE3_KERNEL_SCRATCH = 64512;
 const STAGE_PTR = 65536;
 const STAGE_SIZE = 256 << 10;
 const READ_PTR = STAGE_PTR + STAGE_SIZE;
 const PAGE = 65536;
 
+/** `hash4` and `hash8` (four or eight inputs at once): see scripts/build_blake3_wasm.ts. */
+type LanesKernel = (
+  input: number,
+  stride: number,
+  blocks: number,
+  ctrLo: number,
+  ctrHi: number,
+  ctrInc: number,
+  flags: number,
+  flagsStart: number,
+  flagsEnd: number,
+  out: number,
+) => void;
+
 interface Kernels {
-  hash4(
-    input: number,
-    stride: number,
-    blocks: number,
-    ctrLo: number,
-    ctrHi: number,
-    ctrInc: number,
-    flags: number,
-    flagsStart: number,
-    flagsEnd: number,
-    out: number,
-  ): void;
+  hash4: LanesKernel;
+  hash8: LanesKernel;
   compress(
     cv: number,
     block: number,
@@ -83,6 +93,59 @@ interface Kernels {
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** How many inputs one kernel call hashes: `hash4` or `hash8`. */
+export type Blake3Lanes = 4 | 8;
+
+/** Subtrees smaller than this (in chunks) are not timed: too short to measure. */
+const TIMED_CHUNKS = 128;
+/** Bytes each kernel hashes before its times count (V8 compiles it optimized meanwhile). */
+const WARM_UP_BYTES = 8 << 20;
+/** Bytes each kernel hashes before the choice is made. */
+const PROBE_BYTES = 24 << 20;
+
+/**
+ * Which kernel hashes whole chunks. Where V8 revectorizes `hash8` into 256-bit AVX2
+ * (`--v8-flags=--experimental-wasm-revectorize`) it runs ~1.5 × `hash4`, elsewhere ~0.6 ×,
+ * and nothing visible to JavaScript tells which. Both give the same chaining values, so they
+ * take turns on the first subtrees of real input and the faster one (best time per chunk
+ * after its warm-up) is kept: a wrong pick could only cost speed.
+ */
+class KernelChoice {
+  #lanes: Blake3Lanes | undefined;
+  #next: Blake3Lanes = 8;
+  readonly #bytes = { 4: 0, 8: 0 };
+  readonly #best = { 4: Infinity, 8: Infinity };
+
+  constructor(lanes: Blake3Lanes | undefined) {
+    this.#lanes = lanes;
+  }
+
+  /** The kernel chosen, or undefined while both are still being timed. */
+  get lanes(): Blake3Lanes | undefined {
+    return this.#lanes;
+  }
+
+  /** The kernel for a subtree of `chunks` (≥ 8) chunks. */
+  pick(chunks: number): Blake3Lanes {
+    if (this.#lanes !== undefined) return this.#lanes;
+    if (chunks < TIMED_CHUNKS) return 4;
+    this.#next = this.#next === 8 ? 4 : 8;
+    return this.#next;
+  }
+
+  /** Records that `lanes` hashed a subtree of `chunks` in `ms`. */
+  report(lanes: Blake3Lanes, chunks: number, ms: number): void {
+    if (this.#lanes !== undefined || chunks < TIMED_CHUNKS) return;
+    this.#bytes[lanes] += chunks * BLAKE3_CHUNK;
+    if (this.#bytes[lanes] > WARM_UP_BYTES) {
+      this.#best[lanes] = Math.min(this.#best[lanes], ms / chunks);
+    }
+    if (this.#bytes[4] >= PROBE_BYTES && this.#bytes[8] >= PROBE_BYTES) {
+      this.#lanes = this.#best[8] < this.#best[4] ? 8 : 4;
+    }
+  }
+}
 
 function popcount(n: number): number {
   let count = 0;
@@ -97,22 +160,32 @@ function popcount(n: number): number {
 export class Blake3 {
   readonly #memory: WebAssembly.Memory;
   readonly #k: Kernels;
+  readonly #choice: KernelChoice;
   #bytes: Uint8Array;
   #readBuffers: [Uint8Array, Uint8Array] | undefined;
 
-  private constructor(instance: WebAssembly.Instance) {
+  private constructor(instance: WebAssembly.Instance, lanes: Blake3Lanes | undefined) {
     this.#memory = instance.exports.memory as WebAssembly.Memory;
     this.#k = instance.exports as unknown as Kernels;
+    this.#choice = new KernelChoice(lanes);
     this.#bytes = new Uint8Array(0);
     this.#grow(READ_PTR);
   }
 
-  /** Compiles the module once per thread and makes a fresh instance. */
-  static async create(): Promise<Blake3> {
+  /**
+   * Compiles the module once per thread and makes a fresh instance. `lanes` fixes the kernel
+   * for whole chunks (tests, benchmarks); by default the faster one is found by timing both.
+   */
+  static async create(lanes?: Blake3Lanes): Promise<Blake3> {
     compiled ??= WebAssembly.compile(
       Uint8Array.from(atob(BLAKE3_WASM_BASE64), (c) => c.charCodeAt(0)),
     );
-    return new Blake3(await WebAssembly.instantiate(await compiled));
+    return new Blake3(await WebAssembly.instantiate(await compiled), lanes);
+  }
+
+  /** The kernel that hashes whole chunks, or undefined while both are still being timed. */
+  get lanes(): Blake3Lanes | undefined {
+    return this.#choice.lanes;
   }
 
   #grow(bytes: number): void {
@@ -210,10 +283,15 @@ export class Blake3 {
   /** The chaining value of `chunks` (a power of two ≥ 4) whole chunks at `ptr`, into `out`. */
   subtree(ptr: number, chunks: number, counter: number, out: number): void {
     const k = this.#k;
-    for (let g = 0; g < chunks / 4; g++) {
-      const c = counter + 4 * g;
-      k.hash4(
-        ptr + 4096 * g,
+    const choice = this.#choice;
+    const lanes = chunks >= 8 ? choice.pick(chunks) : 4;
+    const probing = choice.lanes === undefined;
+    const start = probing ? performance.now() : 0;
+    const kernel = (width: Blake3Lanes) => width === 8 ? k.hash8 : k.hash4;
+    for (let g = 0; g < chunks / lanes; g++) {
+      const c = counter + lanes * g;
+      kernel(lanes)(
+        ptr + lanes * BLAKE3_CHUNK * g,
         BLAKE3_CHUNK,
         16,
         c >>> 0,
@@ -222,19 +300,32 @@ export class Blake3 {
         0,
         CHUNK_START,
         CHUNK_END,
-        SCRATCH_PTR + 128 * g,
+        SCRATCH_PTR + 32 * lanes * g,
       );
     }
     for (let n = chunks; n > 1; n >>= 1) {
       const pairs = n >> 1;
-      const groups = pairs >> 2;
+      const width = pairs >= 8 ? lanes : 4;
+      const groups = Math.floor(pairs / width);
       for (let g = 0; g < groups; g++) {
-        k.hash4(SCRATCH_PTR + 256 * g, 64, 1, 0, 0, 0, PARENT, 0, 0, SCRATCH_PTR + 128 * g);
+        kernel(width)(
+          SCRATCH_PTR + 64 * width * g,
+          64,
+          1,
+          0,
+          0,
+          0,
+          PARENT,
+          0,
+          0,
+          SCRATCH_PTR + 32 * width * g,
+        );
       }
-      for (let i = 4 * groups; i < pairs; i++) {
+      for (let i = width * groups; i < pairs; i++) {
         k.compress(IV_PTR, SCRATCH_PTR + 64 * i, 64, 0, 0, PARENT, SCRATCH_PTR + 32 * i);
       }
     }
+    if (probing) choice.report(lanes, chunks, performance.now() - start);
     this.#bytes.copyWithin(out, SCRATCH_PTR, SCRATCH_PTR + 32);
   }
 
