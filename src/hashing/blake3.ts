@@ -388,11 +388,14 @@ class Blake3State implements IncrementalHash {
         this.#count++;
         this.#chunkLen = 0;
       }
-      if (this.#chunkLen === 0 && len > 4 * BLAKE3_CHUNK) {
-        // Whole chunks as SIMD subtrees, the largest aligned power of two that
-        // leaves at least one byte (the last chunk may be the root's).
+      if (this.#chunkLen === 0 && len >= 4 * BLAKE3_CHUNK) {
+        // Whole chunks as SIMD subtrees, the largest aligned power of two. Before
+        // anything is hashed, a whole message keeps at least one byte back: this run
+        // could be all of it, and its top node the root. Any later run is below the
+        // root, even the last one (then nothing waits in the chunk buffer).
         let size = MAX_BATCH;
-        const available = Math.floor((len - 1) / BLAKE3_CHUNK);
+        const whole = this.#count === 0 && this.#root ? len - 1 : len;
+        const available = Math.floor(whole / BLAKE3_CHUNK);
         while (size > available || this.#count % size !== 0) size >>= 1;
         if (size >= 4) {
           b3.subtree(ptr, size, this.#first + this.#count, this.#push());
@@ -417,7 +420,7 @@ class Blake3State implements IncrementalHash {
       b3.chunkOutput(CHUNK_PTR, this.#chunkLen, counter, this.#root ? ROOT : 0, OUT_PTR);
       return b3.fold(OUT_PTR, 1, false);
     }
-    b3.chunkOutput(CHUNK_PTR, this.#chunkLen, counter, 0, this.#push());
+    if (this.#chunkLen > 0) b3.chunkOutput(CHUNK_PTR, this.#chunkLen, counter, 0, this.#push());
     return b3.fold(STACK_PTR, this.#depth, this.#root);
   }
 }
