@@ -5,7 +5,11 @@
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 
-Deno.test("BLAKE3 under V8's revectorizer: the kernel and engine tests pass again", async () => {
+Deno.test({
+  name: "BLAKE3 under V8's revectorizer: the kernel and engine tests pass again",
+  // V8 builds the revectorizer for x86-64 only; elsewhere Deno refuses the flag.
+  ignore: Deno.build.arch !== "x86_64",
+}, async () => {
   const root = nodePath.resolve(import.meta.dirname!, "..", "..");
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
