@@ -106,7 +106,7 @@ const PROBE_BYTES = 24 << 20;
 
 /**
  * Which kernel hashes whole chunks. Where V8 revectorizes `hash8` into 256-bit AVX2
- * (`--v8-flags=--experimental-wasm-revectorize`) it runs ~1.5 × `hash4`, elsewhere ~0.6 ×,
+ * (`--v8-flags=--experimental-wasm-revectorize`) it runs ~1.5 × `hash4`, elsewhere 0.6–0.9 ×,
  * and nothing visible to JavaScript tells which. Both give the same chaining values, so they
  * take turns on the first subtrees of real input and the faster one (best time per chunk
  * after its warm-up) is kept: a wrong pick could only cost speed.
