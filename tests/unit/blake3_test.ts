@@ -144,7 +144,8 @@ Deno.test("blake3: data in the module's own read buffers is hashed like any othe
   }
 });
 
-for (const [kernel, lanes] of KERNELS.slice(0, 2)) {
+// Each kernel alone: the timed choice only ever runs one of them.
+for (const [kernel, lanes] of KERNELS.filter(([, lanes]) => lanes !== undefined)) {
   Deno.test(`blake3 (${kernel}): subtrees of any power-of-two size combine into the serial digest`, async () => {
     const b3 = await Blake3.create(lanes);
     const rand = prng(11);
