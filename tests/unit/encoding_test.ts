@@ -28,9 +28,14 @@ Deno.test("hex: lowercase out, either case in, whole bytes only", () => {
 Deno.test("base64: standard alphabet with padding, strict", () => {
   assert.equal(toBase64(Uint8Array.of(0xfb, 0xff)), "+/8=");
   assert.deepEqual(fromBase64("+/8="), Uint8Array.of(0xfb, 0xff));
-  for (const bad of ["-_8=", "+/8", "+/8==", "+/=8", " +/8="]) {
-    assert.equal(fromBase64(bad), undefined);
+  // Whitespace in a length that is a multiple of 4, padding in the wrong place, too much of it.
+  const bad = ["-_8=", "+/8", "+/8==", "+/=8", " +/8=", " +/8", "+/8=    ", "QQ\t\t\t\t=="];
+  for (const text of [...bad, "QUFi\n\n\n\n", "QQ==QQ==", "A===", "====", "QUF\u00e9"]) {
+    assert.equal(fromBase64(text), undefined, JSON.stringify(text));
   }
+  // Nonzero bits before the padding are ignored, as Python's `b64decode` and `Buffer` do.
+  assert.deepEqual(fromBase64("QR=="), Uint8Array.of(0x41));
+  assert.deepEqual(fromBase64(""), new Uint8Array(0));
   const big = new Uint8Array(100_000).map((_, i) => i * 7);
   assert.deepEqual(fromBase64(toBase64(big)), big);
 });
