@@ -205,14 +205,14 @@ const base64url = (text: string) =>
 
 /** An unsigned identity token the mock Fulcio accepts (it does not check signatures). */
 export function mockIdentityToken(
-  claims: { sub?: string; iss?: string } = {},
+  claims: { sub?: string; iss?: string; emailVerified?: boolean } = {},
 ): string {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
     iss: claims.iss ?? MOCK_ISSUER,
     sub: claims.sub ?? MOCK_IDENTITY,
     email: "signer@example.com",
-    email_verified: true,
+    email_verified: claims.emailVerified ?? true,
     aud: "sigstore",
     iat: now,
     exp: now + 600,

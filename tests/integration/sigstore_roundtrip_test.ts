@@ -149,6 +149,38 @@ Deno.test("CLI: the default method signs with Sigstore; a signing failure writes
   assert.equal(Deno.readTextFileSync(sig), before);
 });
 
+Deno.test("CLI: a token without a verified email is refused before hashing, without being shown", async () => {
+  using tmp = tempDir();
+  await using mock = await startMockSigstore();
+  const m = model(tmp.path);
+  // Hashing would fail on this FIFO with another message: the token is checked first.
+  new Deno.Command("mkfifo", { args: [nodePath.join(m, "pipe")] }).outputSync();
+  const sig = nodePath.join(tmp.path, "model.sig");
+  const token = mockIdentityToken({ emailVerified: false });
+  const r = await runCli(
+    [
+      "sign",
+      "sigstore",
+      "--identity-token",
+      token,
+      "--trust-config",
+      mock.writeTrustConfig(tmp.path),
+      "--signature",
+      sig,
+      m,
+    ],
+    { permissions: SIGN_PERMISSIONS },
+  );
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^Signing failed with error: The identity token's email is not verified by its issuer/,
+  );
+  assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token));
+  assert.equal(mock.requests.size, 0);
+  assert.throws(() => Deno.statSync(sig), Deno.errors.NotFound);
+});
+
 Deno.test("signing prefers --use-staging over --trust-config (docs/format.md §5.4)", async () => {
   using tmp = tempDir();
   await using mock = await startMockSigstore();

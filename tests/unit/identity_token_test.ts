@@ -7,6 +7,7 @@ import {
   getIdentityToken,
   type IdentityTokenOptions,
 } from "../../src/methods/sigstore/identity_token.ts";
+import { sigstoreFailure } from "../../src/methods/sigstore/trust.ts";
 import { browse, startFakeProvider } from "../fake_oidc_provider.ts";
 import { jwt } from "../ambient_fakes.ts";
 
@@ -55,14 +56,47 @@ async function fails(options: IdentityTokenOptions, message: RegExp): Promise<Si
 }
 
 Deno.test("identity token: an explicit token wins over every other source", async () => {
+  const explicit = jwt("sigstore", { sub: "explicit" });
   const token = await getIdentityToken({
-    identityToken: "explicit.jwt.token",
+    identityToken: explicit,
     useAmbientCredentials: true,
     issuerUrl: NO_ISSUER,
     env: () => assert.fail("the environment must not be read"),
     ...offline,
   });
-  assert.equal(token, "explicit.jwt.token");
+  assert.equal(token, explicit);
+});
+
+Deno.test("identity token: a token without a subject Fulcio can certify is refused without being quoted", async () => {
+  const unverified = jwt("sigstore", { email_verified: false });
+  const noSubject = jwt("sigstore", { email: undefined, sub: undefined });
+  const cases: [string, RegExp][] = [
+    ["not.a.jwt", /^The identity token is not a JWT \(three base64url parts/],
+    [unverified, /^The identity token's email is not verified by its issuer/],
+    [noSubject, /^The identity token names no subject/],
+  ];
+  for (const [token, message] of cases) {
+    const error = await fails({ identityToken: token, issuerUrl: NO_ISSUER, ...offline }, message);
+    assert.ok(!error.message.includes(token));
+    // The same check on a token from the environment.
+    const ambient = await fails(
+      {
+        useAmbientCredentials: true,
+        issuerUrl: NO_ISSUER,
+        env: envOf({ SIGSTORE_ID_TOKEN: token }),
+        ...offline,
+      },
+      /./,
+    );
+    assert.ok(!ambient.message.includes(token), ambient.message);
+  }
+  // A verified email, or no email but a `sub`, is a subject.
+  for (const token of [jwt("sigstore"), jwt("sigstore", { email: undefined })]) {
+    assert.equal(
+      await getIdentityToken({ identityToken: token, issuerUrl: NO_ISSUER, ...offline }),
+      token,
+    );
+  }
 });
 
 Deno.test("identity token: SIGSTORE_ID_TOKEN with ambient credentials, before the GitHub endpoint", async () => {
@@ -164,4 +198,21 @@ Deno.test("identity token: without --use-ambient-credentials the environment is 
     timeoutMs: 20_000,
   });
   assert.deepEqual(provider.issuedTokens, [token]);
+});
+
+Deno.test("sigstoreFailure: a library message that quotes a token is cut, and not kept as the cause", () => {
+  const token = jwt("sigstore");
+  const quoted = Object.assign(new Error(`invalid identity token: ${token}`), {
+    code: "IDENTITY_TOKEN_PARSE_ERROR",
+  });
+  const cut = sigstoreFailure("Sigstore signing failed", quoted, ["opaque-secret"]);
+  assert.equal(
+    cut.message,
+    "Sigstore signing failed: IDENTITY_TOKEN_PARSE_ERROR: invalid identity token: [token]",
+  );
+  assert.equal(cut.cause, undefined);
+  const opaque = sigstoreFailure("x", new Error("bad opaque-secret here"), ["opaque-secret"]);
+  assert.equal(opaque.message, "x: bad [token] here");
+  const plain = new Error("HTTP 503");
+  assert.equal(sigstoreFailure("x", plain, [token]).cause, plain);
 });

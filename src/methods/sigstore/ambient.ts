@@ -21,9 +21,9 @@
  */
 
 import { SigstoreError } from "../../errors.ts";
-import { fromBase64Url } from "../../util/encoding.ts";
 import { isJsonObject } from "../../util/json.ts";
 import { REQUEST_TIMEOUT_MS, requestJson, requestText } from "./http_json.ts";
+import { jwtClaims } from "./jwt.ts";
 
 /** What a source may use; everything injectable for tests. */
 export interface AmbientContext {
@@ -248,19 +248,6 @@ const SOURCES: readonly AmbientSource[] = [
     },
   },
 ];
-
-/** The claims of a JWT, or `undefined` when it is not one. */
-function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split(".");
-  const payload = parts.length === 3 ? fromBase64Url(parts[1]) : undefined;
-  if (!payload) return undefined;
-  try {
-    const claims = JSON.parse(new TextDecoder().decode(payload));
-    return isJsonObject(claims) ? claims : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Refuses a token that is not a JWT for `audience`. */
 function checkToken(token: string, audience: string): string {

@@ -8,6 +8,7 @@
 
 import { SigstoreError } from "../../errors.ts";
 import { ambientToken } from "./ambient.ts";
+import { checkIdentityToken } from "./jwt.ts";
 import { DEFAULT_CLIENT_ID, logToStderr, oauthLogin, type OAuthLoginOptions } from "./oauth.ts";
 
 /** Options of {@linkcode getIdentityToken}. */
@@ -38,9 +39,17 @@ export interface IdentityTokenOptions extends OAuthLoginOptions {
  * without the endpoint variables) fails at once: a login nobody can answer
  * would only wait for its timeout.
  *
- * @throws {SigstoreError} when no token can be obtained.
+ * The token must name a subject Fulcio can certify ({@linkcode checkIdentityToken}).
+ *
+ * @throws {SigstoreError} when no token can be obtained, or it names no subject.
  */
 export async function getIdentityToken(options: IdentityTokenOptions): Promise<string> {
+  const token = await findIdentityToken(options);
+  checkIdentityToken(token);
+  return token;
+}
+
+async function findIdentityToken(options: IdentityTokenOptions): Promise<string> {
   if (options.identityToken) return options.identityToken;
   if (options.useAmbientCredentials) {
     const ambient = await ambientToken({

@@ -10,9 +10,10 @@
  */
 
 import { SigstoreError } from "../../errors.ts";
-import { fromBase64Url, toBase64Url } from "../../util/encoding.ts";
+import { toBase64Url } from "../../util/encoding.ts";
 import { isJsonObject } from "../../util/json.ts";
 import { requestJson } from "./http_json.ts";
+import { jwtClaims } from "./jwt.ts";
 
 /** Client id of the public-good Sigstore OIDC issuer; also the audience of ambient tokens. */
 export const DEFAULT_CLIENT_ID = "sigstore";
@@ -152,8 +153,8 @@ export async function oauthLogin(options: OAuthLoginOptions): Promise<string> {
   });
   // Only the nonce is checked here, to tie the token to this login; the
   // token's signature, issuer and audience are Fulcio's to verify.
-  if (jwtClaims(idToken).nonce !== nonce) {
-    throw new SigstoreError("The identity token's nonce does not match the login request");
+  if (jwtClaims(idToken)?.nonce !== nonce) {
+    throw new SigstoreError("The identity token is not a JWT with the login request's nonce");
   }
   return idToken;
 }
@@ -196,28 +197,6 @@ async function exchangeCode(
     throw new SigstoreError("The OAuth token response carried no id_token");
   }
   return idToken;
-}
-
-/**
- * The claims of a JWT, decoded without checking its signature (the caller
- * decides what an unverified claim may be used for).
- *
- * @throws {SigstoreError} when the token is not three base64url parts with a JSON-object payload.
- */
-export function jwtClaims(token: string): Record<string, unknown> {
-  const parts = token.split(".");
-  let claims: unknown;
-  try {
-    const payload = parts.length === 3 ? fromBase64Url(parts[1]) : undefined;
-    if (!payload) throw new Error("not three base64url parts");
-    claims = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
-  } catch (error) {
-    throw new SigstoreError("The identity token is not a JWT", { cause: error });
-  }
-  if (!isJsonObject(claims)) {
-    throw new SigstoreError("The identity token's payload is not an object");
-  }
-  return claims;
 }
 
 /** 32 random bytes, base64url: state, nonce and PKCE code verifier (43 characters, RFC 7636 §4.1). */

@@ -20,6 +20,7 @@ import { certificateIdentity } from "./verifier.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
 import { REQUEST_TIMEOUT_MS } from "./http_json.ts";
 import { getIdentityToken } from "./identity_token.ts";
+import { checkIdentityToken } from "./jwt.ts";
 import type { SigstoreSignerOptions } from "./options.ts";
 import {
   oidcIssuerOf,
@@ -73,9 +74,12 @@ export class SigstoreSigner implements PayloadSigner {
    * obtained and the services called at signing.
    *
    * @throws {ConfigError} for an unreadable or invalid trust config.
+   * @throws {SigstoreError} for an `identityToken` that names no subject.
    */
   constructor(options: SigstoreSignerOptions = {}) {
     const { json, source } = chooseSigningConfig(options);
+    // A token given outright is checked now, before the model is hashed.
+    if (options.identityToken) checkIdentityToken(options.identityToken);
     this.#options = options;
     this.#signingConfig = toSigningConfig(json, source);
     this.#source = source;
@@ -103,7 +107,7 @@ export class SigstoreSigner implements PayloadSigner {
       const bundle = await builder.create({ data: Buffer.from(payload), type: PAYLOAD_TYPE });
       return pythonShape(bundleToJSON(bundle) as unknown as BundleJson);
     } catch (e) {
-      throw sigstoreFailure(`Sigstore signing with ${source} failed`, e);
+      throw sigstoreFailure(`Sigstore signing with ${source} failed`, e, [token]);
     }
   }
 

@@ -218,9 +218,24 @@ export async function stagingTrustedRoot(): Promise<TrustedRoot> {
   return toTrustedRoot(json, "the staging trusted root shipped with this tool");
 }
 
-/** Wraps a library failure as a one-line {@linkcode SigstoreError}. */
-export function sigstoreFailure(what: string, e: unknown): SigstoreError {
+/** What a JWT looks like (a base64url JSON header starts `eyJ`): an identity token. */
+const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+
+/**
+ * Wraps a library failure as a one-line {@linkcode SigstoreError}. The
+ * library quotes tokens in some messages (`invalid identity token: <token>`),
+ * so each of `secrets` and anything shaped like a JWT is cut out; the
+ * original error is then not kept as the cause either, since it holds them.
+ */
+export function sigstoreFailure(
+  what: string,
+  e: unknown,
+  secrets: readonly string[] = [],
+): SigstoreError {
   const err = e as { code?: string; message?: string };
   const code = typeof err.code === "string" ? `${err.code}: ` : "";
-  return new SigstoreError(`${what}: ${code}${err.message ?? String(e)}`, { cause: e });
+  const raw = err.message ?? String(e);
+  let message = raw.replace(JWT, "[token]");
+  for (const secret of secrets) if (secret) message = message.replaceAll(secret, "[token]");
+  return new SigstoreError(`${what}: ${code}${message}`, message === raw ? { cause: e } : {});
 }
