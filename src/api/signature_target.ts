@@ -1,9 +1,11 @@
 /**
  * Where `sign` may write the signature. A symlink is refused (the link's
  * target would be hashed as the signature and the link replaced, so the
- * signature could never verify), and so is an existing file inside the model
- * that is not a signature: `--signature MODEL/w.bin` would silently replace
- * a model file. An existing signature may be replaced, as re-signing does.
+ * signature could never verify), and so is an existing file that is not a
+ * signature: `--signature MODEL/w.bin` would silently replace a model file,
+ * `--signature key.pem` the private key. An existing signature (or an empty
+ * file) may be replaced, as re-signing does. A path ending in a separator
+ * names a folder, never the file the write would create.
  *
  * @module
  */
@@ -51,13 +53,18 @@ function insideModel(path: string, modelPath: string): boolean {
 }
 
 /**
- * Refuses a signature path that is a symlink, a special file, or an existing
- * file of the model at `modelPath` (when there is one: an OCI manifest is
- * signed without files) that does not parse as a signature.
+ * Refuses a signature path that ends in a separator, is a symlink, a special
+ * file, or an existing non-empty file that does not parse as a signature
+ * (named as a file of the model at `modelPath` when it lies there; an OCI
+ * manifest is signed without files).
  *
  * @throws {OutputError}
  */
 export function checkSignatureTarget(signaturePath: string, modelPath?: string): void {
+  const trailing = Deno.build.os === "windows" ? /[\\/]$/ : /\/$/;
+  if (trailing.test(signaturePath)) {
+    throw refuse(signaturePath, "it names a folder; give the path of the signature file");
+  }
   let stat: Deno.FileInfo;
   try {
     stat = Deno.lstatSync(signaturePath);
@@ -68,9 +75,9 @@ export function checkSignatureTarget(signaturePath: string, modelPath?: string):
     throw refuse(signaturePath, "it is a symlink; give the path of a regular file");
   }
   if (!stat.isFile) throw refuse(signaturePath, `it is ${fileKind(stat)}`);
-  if (
-    modelPath !== undefined && insideModel(signaturePath, modelPath) && !isSignature(signaturePath)
-  ) {
+  if (stat.size === 0 || isSignature(signaturePath)) return;
+  if (modelPath !== undefined && insideModel(signaturePath, modelPath)) {
     throw refuse(signaturePath, "it is a file of the model, not a signature");
   }
+  throw refuse(signaturePath, "it exists and is not a signature (remove it to write there)");
 }

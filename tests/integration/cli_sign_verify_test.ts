@@ -275,7 +275,12 @@ Deno.test("a failed signing leaves no file: missing directory, a file where a di
 Deno.test("a failed signing does not touch an existing signature file", async () => {
   using tmp = tempDir();
   const s = setup(tmp.path);
-  Deno.writeTextFileSync(s.sig, "previous signature");
+  assert.equal(
+    (await runInProcess(["sign", "key", "--private-key", s.key, "--signature", s.sig, s.model]))
+      .code,
+    0,
+  );
+  const previous = Deno.readTextFileSync(s.sig);
   const rsa = nodePath.join(tmp.path, "rsa.pem");
   Deno.writeTextFileSync(
     rsa,
@@ -291,7 +296,7 @@ Deno.test("a failed signing does not touch an existing signature file", async ()
   for (const [args, says] of failures) {
     const r = await runInProcess(["sign", "key", "--signature", s.sig, ...args]);
     assertFailure(r, "Signing failed with error", says);
-    assert.equal(Deno.readTextFileSync(s.sig), "previous signature");
+    assert.equal(Deno.readTextFileSync(s.sig), previous);
   }
   // A directory in the signature's place is not replaced either.
   const dir = nodePath.join(tmp.path, "sigdir");

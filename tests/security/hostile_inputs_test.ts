@@ -204,6 +204,31 @@ Deno.test("sign refuses --signature naming a model file that is not a signature;
   assert.deepEqual(listing(m), ["w.bin"]);
 });
 
+Deno.test("sign refuses --signature naming an input outside the model (the private key), or a folder; nothing is written", async () => {
+  using dir = tempDir();
+  const m = model(dir.path);
+  const { key } = keyFiles(dir.path);
+  const pem = Deno.readTextFileSync(key);
+  const r = await runCli(["sign", "key", "--private-key", key, "--signature", key, m]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^Signing failed with error: Refusing to write signature '.*key\.pem': it exists and is not a signature/,
+  );
+  assert.equal(Deno.readTextFileSync(key), pem);
+  const folder = nodePath.join(dir.path, "nodir") + "/";
+  const f = await runCli(["sign", "key", "--private-key", key, "--signature", folder, m]);
+  assert.equal(f.code, 1, f.stderr);
+  assert.match(f.stderr, /Refusing to write signature '.*nodir\/': it names a folder/);
+  assert.deepEqual(listing(dir.path), ["key.pem", "model", "pub.pem"]);
+  // An empty file (a placeholder, e.g. from mktemp) may be written over.
+  const empty = nodePath.join(dir.path, "empty.sig");
+  Deno.writeTextFileSync(empty, "");
+  const e = await runCli(["sign", "key", "--private-key", key, "--signature", empty, m]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.ok(Deno.readTextFileSync(empty).startsWith('{"mediaType"'));
+});
+
 Deno.test("sign replaces an existing signature inside the model (re-signing)", async () => {
   using dir = tempDir();
   const m = model(dir.path);
