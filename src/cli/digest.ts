@@ -56,10 +56,11 @@ export function manifestJson(manifest: Manifest): unknown {
 export async function digestCommand(args: readonly string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommand(args, DIGEST_COMMAND);
   const [modelPath] = positionals;
-  const config = hashingConfigFromCli(values, modelPath, DIGEST_COMMAND.usage)
-    .setWarningHandler((m) => ctx.log.warning(m))
-    .setProgressHandler(ctx.progress(values));
   return await ctx.report("Computing digest failed", async () => {
+    // Inside the report: resolving the ignore paths reads the file system.
+    const config = hashingConfigFromCli(values, modelPath, DIGEST_COMMAND.usage)
+      .setWarningHandler((m) => ctx.log.warning(m))
+      .setProgressHandler(ctx.progress(values));
     const manifest = await config.hash(modelPath);
     assertNotEmpty(manifest, modelPath);
     ctx.io.out(

@@ -69,7 +69,14 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
         : arg.startsWith("--log-level=")
         ? arg.slice(12)
         : undefined;
-      if (value === undefined) throw new UsageError(`No such option: ${args[i]}`, USAGE);
+      if (value === undefined) {
+        throw new UsageError(
+          arg === "--log-level"
+            ? "Option '--log-level <value>' argument missing"
+            : `No such option: ${args[i]}`,
+          USAGE,
+        );
+      }
       const upper = value.toUpperCase();
       if (!(LOG_LEVELS as readonly string[]).includes(upper)) {
         throw new UsageError(

@@ -96,14 +96,15 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
   const json = values.json === true;
   const say = (line: string) => json ? ctx.log.info(line) : ctx.io.out(line);
   const report = emptyReport("sign", name, signature, modelPath, oci);
-  const hashing = hashingConfigFromCli(values, modelPath ?? ".", spec.usage, [
-    signature,
-    ...(reuse === undefined ? [] : [reuse]),
-  ])
-    .setWarningHandler((m) => ctx.log.warning(m))
-    .setProgressHandler(ctx.progress(values));
   const code = await ctx.report("Signing failed with error", async () => {
     try {
+      // Inside the report: resolving the ignore paths reads the file system.
+      const hashing = hashingConfigFromCli(values, modelPath ?? ".", spec.usage, [
+        signature,
+        ...(reuse === undefined ? [] : [reuse]),
+      ])
+        .setWarningHandler((m) => ctx.log.warning(m))
+        .setProgressHandler(ctx.progress(values));
       const config = new SigningConfig().setHashingConfig(hashing);
       method.configureSigner(values, config, spec.usage);
       let result: SigningResult;

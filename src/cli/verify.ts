@@ -83,11 +83,12 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
   }
   const json = values.json === true;
   const report = emptyReport("verify", name, signature, modelPath, oci);
-  const hashing = hashingConfigFromCli(values, modelPath ?? ".", spec.usage, [signature])
-    .setWarningHandler((m) => ctx.log.warning(m))
-    .setProgressHandler(ctx.progress(values));
   const code = await ctx.report("Verification failed with error", async () => {
     try {
+      // Inside the report: resolving the ignore paths reads the file system.
+      const hashing = hashingConfigFromCli(values, modelPath ?? ".", spec.usage, [signature])
+        .setWarningHandler((m) => ctx.log.warning(m))
+        .setProgressHandler(ctx.progress(values));
       const config = new VerifyingConfig()
         .setHashingConfig(hashing)
         .setIgnoreUnsignedFiles(values["ignore-unsigned-files"] === true)

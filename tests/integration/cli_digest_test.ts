@@ -48,6 +48,7 @@ Deno.test("usage errors exit 2 with the usage line and one error line", async ()
     [["digest", "m", "--shard-size", "-5"], /Error: .*shard-size/],
     [["digest", "m", "--hash-algorithm", "md5"], /Error: Unknown hash algorithm 'md5'/],
     [["--log-level", "LOUD", "digest", "m"], /Error: Invalid value for '--log-level'/],
+    [["--log-level"], /Error: Option '--log-level <value>' argument missing$/m],
   ];
   for (const [args, message] of cases) {
     const r = await runInProcess(args);
@@ -55,6 +56,26 @@ Deno.test("usage errors exit 2 with the usage line and one error line", async ()
     assert.match(r.stderr, /^Usage: model_signing/);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/, "no stack trace");
+  }
+});
+
+Deno.test("a missing read permission is one line and exit 1 for digest, sign and verify (no stack trace)", async () => {
+  using tmp = tempDir();
+  const m = model(tmp.path);
+  const sig = nodePath.join(tmp.path, "model.sig");
+  const cases: [string[], string][] = [
+    [["digest", m], "Computing digest failed"],
+    [["sign", "key", "--private-key", "k.pem", "--signature", sig, m], "Signing failed with error"],
+    [
+      ["verify", "key", "--public-key", "k.pem", "--signature", sig, m],
+      "Verification failed with error",
+    ],
+  ];
+  for (const [args, prefix] of cases) {
+    const r = await runCli(args, { permissions: ["--allow-env"] });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    assert.ok(r.stderr.startsWith(`${prefix}: Requires read access`), r.stderr);
   }
 });
 
