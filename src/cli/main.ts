@@ -28,7 +28,7 @@ Options:
 
 Commands:
   digest  Compute the digest of a model.
-  sign    Sign a model (methods: sigstore, key, certificate).
+  sign    Sign a model (methods: sigstore, key, certificate, pkcs11-key, pkcs11-certificate).
   verify  Verify a model's signature (methods: sigstore, key, certificate).
 
 Run '${PROGRAM} COMMAND --help' for a command's options.

@@ -37,8 +37,10 @@ export interface CliMethod {
   readonly signOptions: OptionSpecs;
   /** Options of `verify <method>`. */
   readonly verifyOptions: OptionSpecs;
-  /** One paragraph for help. */
-  readonly description: string;
+  /** One paragraph for `sign <method> --help`. */
+  readonly signDescription: string;
+  /** One paragraph for `verify <method> --help`. */
+  readonly verifyDescription: string;
   /** Applies `sign` option values to the library configuration. */
   configureSigner(values: OptionValues, config: SigningConfig, usage: string): void;
   /**
@@ -77,8 +79,9 @@ const strings = (values: OptionValues, name: string) =>
 const optional = (values: OptionValues, name: string) => values[name] as string | undefined;
 
 const key: CliMethod = {
-  description:
-    "Sign with an elliptic-curve private key (P-256, P-384, P-521); verify with its public key.",
+  signDescription: "Sign with an elliptic-curve private key (P-256, P-384, P-521).",
+  verifyDescription:
+    "Verify a signature made with an elliptic-curve private key (also on a PKCS #11 token), with its public key.",
   signOptions: {
     "private-key": {
       type: "string",
@@ -107,8 +110,9 @@ const key: CliMethod = {
 };
 
 const certificate: CliMethod = {
-  description:
-    "Sign with a private key and its X.509 certificate chain; verify against trusted CA certificates.",
+  signDescription: "Sign with a private key and its X.509 certificate chain.",
+  verifyDescription:
+    "Verify a signature made with an X.509 certificate (also with a PKCS #11 token key), against trusted CA certificates.",
   signOptions: {
     "private-key": {
       type: "string",
@@ -171,8 +175,10 @@ const TRUST_CONFIG = {
 } as const;
 
 const sigstore: CliMethod = {
-  description:
+  signDescription:
     "Keyless signing: a short-lived Fulcio certificate for your OIDC identity, logged in Rekor.",
+  verifyDescription:
+    "Verify a keyless Sigstore signature: its certificate's identity and OIDC issuer, and its Rekor log entry.",
   signOptions: {
     "use-staging": STAGING,
     "trust-config": TRUST_CONFIG,
@@ -260,8 +266,9 @@ function pkcs11Verifier(instead: "key" | "certificate") {
 }
 
 const pkcs11Key: CliMethod = {
-  description:
+  signDescription:
     "Sign with an elliptic-curve key on a PKCS #11 token (needs --allow-ffi); verify with 'verify key'.",
+  verifyDescription: "Not a verify method: verify PKCS #11 key signatures with 'verify key'.",
   signOptions: { "pkcs11-uri": PKCS11_URI, "tsa-url": TSA_URL },
   verifyOptions: {},
   configureSigner(values, config, usage) {
@@ -273,8 +280,10 @@ const pkcs11Key: CliMethod = {
 };
 
 const pkcs11Certificate: CliMethod = {
-  description:
+  signDescription:
     "Sign with a PKCS #11 token key and its X.509 certificate (needs --allow-ffi); verify with 'verify certificate'.",
+  verifyDescription:
+    "Not a verify method: verify PKCS #11 certificate signatures with 'verify certificate'.",
   signOptions: {
     "pkcs11-uri": PKCS11_URI,
     "signing-certificate": certificate.signOptions["signing-certificate"],
@@ -325,6 +334,8 @@ export interface MethodCommand {
   readonly common: OptionSpecs;
   /** The method's own options. */
   readonly methodOptions: (method: CliMethod) => OptionSpecs;
+  /** The method's paragraph in help. */
+  readonly methodDescription: (method: CliMethod) => string;
   /** Text added to each method's description in help. */
   readonly descriptionTail: string;
   /** MODEL_PATH may be left out (an option names the input instead). */
@@ -352,7 +363,7 @@ export function parseMethodCommand(args: readonly string[], command: MethodComma
   const { name, method, rest } = selectMethod(args);
   const spec: CommandSpec = {
     usage: `model_signing ${command.verb} ${name} [OPTIONS] MODEL_PATH`,
-    description: `${method.description}\n${command.descriptionTail}`,
+    description: `${command.methodDescription(method)}\n${command.descriptionTail}`,
     options: { ...command.common, ...command.methodOptions(method) },
     positionals: 1,
     minPositionals: command.modelOptional ? 0 : 1,

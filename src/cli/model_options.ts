@@ -41,7 +41,8 @@ export const SERIALIZATION_OPTIONS: OptionSpecs = {
   "shard-size": {
     type: "string",
     metavar: "BYTES",
-    help: "Hash files in shards of this many bytes; parallelises one large file",
+    help:
+      "Hash files in shards of this many bytes; parallelises one large file (not with blake3, which hashes whole files and splits them itself, as the Python tool does)",
   },
 };
 

@@ -80,6 +80,7 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
     groupHelp: GROUP_HELP,
     common: COMMON,
     methodOptions: (m) => m.signOptions,
+    methodDescription: (m) => m.signDescription,
     descriptionTail:
       "Files are hashed whole with SHA-256 unless --hash-algorithm or --shard-size say otherwise.",
   });

@@ -71,6 +71,7 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
     groupHelp: GROUP_HELP,
     common: COMMON,
     methodOptions: (m) => m.verifyOptions,
+    methodDescription: (m) => m.verifyDescription,
     descriptionTail: DESCRIPTION_TAIL,
     modelOptional: true,
   });

@@ -35,6 +35,22 @@ Deno.test("--help works at every level and exits 0", async () => {
   }
 });
 
+Deno.test("each method's help describes what its command does: signing for sign, verifying for verify", async () => {
+  const top = (await runInProcess(["--help"])).stdout;
+  assert.match(
+    top,
+    /sign +Sign a model \(methods: sigstore, key, certificate, pkcs11-key, pkcs11-certificate\)/,
+  );
+  for (const method of ["key", "certificate", "sigstore", "pkcs11-key", "pkcs11-certificate"]) {
+    const sign = await runInProcess(["sign", method, "--help"]);
+    const verify = await runInProcess(["verify", method, "--help"]);
+    assert.equal(sign.code + verify.code, 0, method);
+    const paragraph = (help: string) => help.split("\n\n")[1];
+    assert.match(paragraph(sign.stdout), /^(Sign|Keyless signing)/, method);
+    assert.match(paragraph(verify.stdout), /^(Verify|Not a verify method)/, method);
+  }
+});
+
 Deno.test("usage errors exit 2 with the usage line and one error line", async () => {
   const cases: [string[], RegExp][] = [
     [[], /Error: Missing command\./],
