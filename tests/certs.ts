@@ -81,12 +81,17 @@ export interface CaOptions {
   curve?: Curve;
   /** Reuse this CA's key pair instead of making one (for certificates that share a key). */
   keyOf?: CaHandle;
-  /** basicConstraints cA (default true). */
-  ca?: boolean;
+  /** basicConstraints cA (default true); `null` leaves the extension out. */
+  ca?: boolean | null;
   /** basicConstraints pathLenConstraint. */
   pathLength?: number;
-  /** Include keyCertSign in keyUsage (default true; false gives keyUsage digitalSignature). */
-  keyCertSign?: boolean;
+  /**
+   * Include keyCertSign in keyUsage (default true; false gives keyUsage digitalSignature;
+   * `null` leaves the extension out).
+   */
+  keyCertSign?: boolean | null;
+  /** Leave out every extension (a version 3 certificate with none). */
+  noExtensions?: boolean;
   /** Subject key identifier, hex (default: derived from the key); lets a test imitate a CA. */
   subjectKeyId?: string;
   /** Validity start (default: 2020-01-01). */
@@ -134,14 +139,17 @@ export async function newCa(name: string, options: CaOptions = {}): Promise<CaHa
     ? x509.KeyUsageFlags.digitalSignature
     : x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(options.ca ?? true, options.pathLength, true),
-    new x509.KeyUsagesExtension(usages, true),
+    ...(options.ca === null
+      ? []
+      : [new x509.BasicConstraintsExtension(options.ca ?? true, options.pathLength, true)]),
+    ...(options.keyCertSign === null ? [] : [new x509.KeyUsagesExtension(usages, true)]),
     options.subjectKeyId
       ? new x509.SubjectKeyIdentifierExtension(options.subjectKeyId)
       : await x509.SubjectKeyIdentifierExtension.create(own.publicKey),
   ];
   const parent = options.issuer;
-  if (parent) extensions.push(authorityKeyId(parent));
+  if (parent) extensions.push(...authorityKeyId(parent));
+  if (options.noExtensions) extensions.length = 0;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: `CN=${name}`,
@@ -203,7 +211,7 @@ export async function mintLeaf(options: LeafOptions = {}): Promise<MintedLeaf> {
   }
   extensions.push(
     await x509.SubjectKeyIdentifierExtension.create(spki),
-    authorityKeyId(issuer),
+    ...authorityKeyId(issuer),
     ...(options.extensions ?? []),
   );
   const now = Date.now();
@@ -283,10 +291,10 @@ async function loadCa(
 }
 
 /** AKI naming the issuer's subject key identifier (every CA here has one). */
-function authorityKeyId(issuer: CaHandle): x509.Extension {
+/** The AKI naming the issuer's SKI; none for an issuer without one (a version 1 root). */
+function authorityKeyId(issuer: CaHandle): x509.Extension[] {
   const ski = issuer.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (!ski) throw new Error(`test CA ${issuer.cert.subject} has no subject key identifier`);
-  return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
+  return ski ? [new x509.AuthorityKeyIdentifierExtension(ski.keyId)] : [];
 }
 
 function randomSerial(): string {

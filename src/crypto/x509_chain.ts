@@ -430,10 +430,15 @@ async function verifySignature(child: Candidate, issuer: Candidate): Promise<str
 function issuerProblem(issuer: Candidate, path: Candidate[], time: Date): string | undefined {
   const { cert, label } = issuer;
   const constraints = cert.getExtension(x509.BasicConstraintsExtension);
-  // OpenSSL also accepts an extension-less (v1) self-signed root as a CA.
-  const isCa = constraints ? constraints.ca : cert.extensions.length === 0 && isSelfSigned(cert);
-  if (!isCa) return `${label} is not a CA (basicConstraints cA is not TRUE)`;
   const keyUsage = cert.getExtension(x509.KeyUsagesExtension);
+  // As OpenSSL's default (non-strict) checks: basicConstraints decides when present. Without
+  // it, only the trust anchor at the top of the path may be a CA, when it is a version 1
+  // self-signed certificate or has a keyUsage extension (which must then allow keyCertSign).
+  const anchor = issuer.trusted && isSelfSigned(cert);
+  const isCa = constraints
+    ? constraints.ca
+    : anchor && (keyUsage !== null || certificateVersion(cert) === 1);
+  if (!isCa) return `${label} is not a CA (basicConstraints cA is not TRUE)`;
   if (keyUsage && (keyUsage.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
     return `${label} may not sign certificates (keyUsage lacks keyCertSign)`;
   }
@@ -493,6 +498,26 @@ function isSelfIssued(cert: x509.X509Certificate): boolean {
  * its own key, and the signature algorithm fits the key type. As in OpenSSL, the self-signature
  * of a trust anchor is not checked: trusting it is the user's decision.
  */
+/**
+ * The certificate's version, 1 to 3: TBSCertificate's `[0] EXPLICIT` version field, which
+ * DER leaves out for version 1 (RFC 5280 §4.1). `@peculiar/x509` does not expose it.
+ */
+function certificateVersion(cert: x509.X509Certificate): number {
+  const der = new Uint8Array(cert.rawData);
+  let at = 0;
+  // Steps over one tag and its length (the certificate parsed, so they are well formed).
+  const enter = () => {
+    const length = der[at + 1];
+    at += 2 + (length & 0x80 ? length & 0x7f : 0);
+  };
+  enter(); // Certificate SEQUENCE
+  enter(); // TBSCertificate SEQUENCE
+  if (der[at] !== 0xa0) return 1;
+  enter(); // [0]
+  enter(); // INTEGER, one byte: 0, 1 or 2
+  return der[at] + 1;
+}
+
 function isSelfSigned(cert: x509.X509Certificate): boolean {
   return isSelfIssued(cert) && authorityKeyMatches(cert, cert) &&
     keyFitsSignature(cert.publicKey.algorithm.name, cert.signatureAlgorithm.name);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { createHash, createPublicKey, X509Certificate as NodeX509Certificate } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  X509Certificate as NodeX509Certificate,
+} from "node:crypto";
 import * as nodePath from "node:path";
 import * as x509 from "../../src/deps/x509.ts";
 import { CertificateError } from "../../src/errors.ts";
@@ -10,7 +15,16 @@ import {
   systemTrustAnchors,
   validateCertificateChain,
 } from "../../src/crypto/x509_chain.ts";
-import { CERT_KEYS, goldenCas, mintLeaf, newCa, readCertificateDer, toPem } from "../certs.ts";
+import {
+  type CaHandle,
+  CERT_KEYS,
+  goldenCas,
+  type MintedLeaf,
+  mintLeaf,
+  newCa,
+  readCertificateDer,
+  toPem,
+} from "../certs.ts";
 import { tempDir, VECTORS } from "../fixtures.ts";
 
 /** `[leaf, intermediate]` as the Python tool wrote them into the v1.0.1 certificate bundle. */
@@ -275,6 +289,89 @@ Deno.test("an issuer without cA=TRUE fails", async () => {
     validateCertificateChain(underIt.certDer, [], [selfSignedNotCa.certDer]),
     /trust anchor "CN=root-not-ca" is not a CA/,
   );
+});
+
+/** A self-signed version 1 root (no extensions) made by `openssl x509 -req`, as a CA handle. */
+async function opensslV1Root(dir: string): Promise<CaHandle> {
+  const key = nodePath.join(dir, "v1.key");
+  const csr = nodePath.join(dir, "v1.csr");
+  const pem = nodePath.join(dir, "v1.pem");
+  const run = (args: string[]) => {
+    const out = new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).outputSync();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  };
+  run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+  run(["req", "-new", "-key", key, "-subj", "/CN=v1-root", "-out", csr]);
+  run(["x509", "-req", "-in", csr, "-signkey", key, "-days", "30", "-out", pem]);
+  const cert = new x509.X509Certificate(Deno.readTextFileSync(pem));
+  const certDer = new Uint8Array(cert.rawData);
+  const pkcs8 = createPrivateKey(Deno.readTextFileSync(key)).export({
+    type: "pkcs8",
+    format: "der",
+  });
+  const signingKey = await crypto.subtle.importKey(
+    "pkcs8",
+    new Uint8Array(pkcs8),
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["sign"],
+  );
+  const signingAlgorithm = { name: "ECDSA", hash: "SHA-256" };
+  return {
+    cert,
+    certDer,
+    certPem: toPem(certDer),
+    signingKey,
+    signingAlgorithm,
+    chain: [],
+    rootDer: certDer,
+  };
+}
+
+/** Whether `openssl verify` (default, non-strict checks) accepts `leaf` under `root` at `leaf`'s notBefore. */
+function opensslAccepts(
+  dir: string,
+  root: Uint8Array,
+  leaf: MintedLeaf,
+  chain: Uint8Array[] = [],
+): boolean {
+  const write = (name: string, ...ders: Uint8Array[]) => {
+    const path = nodePath.join(dir, name);
+    Deno.writeTextFileSync(path, ders.map(toPem).join(""));
+    return path;
+  };
+  const at = Math.floor(leaf.cert.notBefore.getTime() / 1000) + 1;
+  const args = ["verify", "-attime", String(at), "-CAfile", write("root.pem", root)];
+  if (chain.length > 0) args.push("-untrusted", write("chain.pem", ...chain));
+  args.push(write("leaf.pem", leaf.certDer));
+  return new Deno.Command("openssl", { args, stdout: "null", stderr: "null" }).outputSync().success;
+}
+
+Deno.test("a CA without basicConstraints, as OpenSSL decides: a version 1 root or a trust anchor with keyUsage keyCertSign, nothing else", async () => {
+  using dir = tempDir();
+  const v1 = await opensslV1Root(dir.path);
+  const v3Bare = await newCa("v3-no-extensions", { noExtensions: true });
+  const kuRoot = await newCa("ku-root", { ca: null });
+  const kuIntermediate = await newCa("ku-intermediate", {
+    issuer: (await goldenCas()).root,
+    ca: null,
+  });
+  const soon = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
+  const cases: [string, CaHandle, Uint8Array, boolean][] = [
+    ["version 1 self-signed root", v1, v1.certDer, true],
+    ["version 3 self-signed root without extensions", v3Bare, v3Bare.certDer, false],
+    ["root with keyUsage keyCertSign, no basicConstraints", kuRoot, kuRoot.certDer, true],
+    ["intermediate with keyUsage keyCertSign, no basicConstraints", kuIntermediate, ROOT, false],
+  ];
+  for (const [what, issuer, root, valid] of cases) {
+    const leaf = await mintLeaf({ issuer, notBefore: soon });
+    assert.equal(opensslAccepts(dir.path, root, leaf, leaf.chain), valid, `openssl: ${what}`);
+    const ours = validateCertificateChain(leaf.certDer, leaf.chain, [root], leaf.cert.notBefore);
+    if (valid) await ours;
+    else {await rejects(ours, /is not a CA \(basicConstraints cA is not TRUE\)/).catch((e) => {
+        throw new Error(what, { cause: e });
+      });}
+  }
 });
 
 Deno.test("an issuer whose keyUsage lacks keyCertSign fails", async () => {
