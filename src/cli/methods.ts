@@ -133,7 +133,8 @@ const certificate: CliMethod = {
   verifyOptions: {
     "certificate-chain": {
       ...CERTIFICATE_CHAIN,
-      help: "PEM trusted root certificates (default: the system's roots)",
+      help:
+        "PEM trusted root certificates (default: the Mozilla roots Deno ships, which need --allow-sys)",
     },
     "log-fingerprints": {
       type: "boolean",

@@ -292,10 +292,25 @@ export function readPemCertificates(path: string): Uint8Array[] {
 
 /**
  * The DER of the certificates Deno's `node:tls` ships (Mozilla's bundle), the default trust
- * anchors when no `--certificate-chain` is given.
+ * anchors when no `--certificate-chain` is given. Deno lets them be read only with
+ * `--allow-sys`.
+ *
+ * @throws {CertificateError} without that permission.
  */
 export function systemTrustAnchors(): Uint8Array[] {
-  return pemCertificates(rootCertificates.join("\n"), "the system root certificates");
+  let roots: string;
+  try {
+    roots = rootCertificates.join("\n"); // Deno checks the permission on first use
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied)) {
+      throw e;
+    }
+    throw new CertificateError(
+      "Reading the root certificates Deno ships needs --allow-sys; or name the trusted CA certificates with --certificate-chain",
+      { cause: e },
+    );
+  }
+  return pemCertificates(roots, "the system root certificates");
 }
 
 /** Decodes and checks all `CERTIFICATE` blocks of PEM text; `source` names it in errors. */

@@ -7,8 +7,8 @@ import { CertificateError, KeyError, SignatureError } from "../../src/errors.ts"
 import { SigningConfig } from "../../src/api/signing_config.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { CERT_KEYS, type LeafOptions, mintLeaf, newCa, writePemFile } from "../certs.ts";
-import { runInProcess } from "../cli.ts";
-import { tempDir } from "../fixtures.ts";
+import { runCli, runInProcess } from "../cli.ts";
+import { tempDir, VECTORS } from "../fixtures.ts";
 
 const GOLDEN_ROOT = nodePath.join(CERT_KEYS, "ca-cert.pem");
 
@@ -239,4 +239,19 @@ Deno.test("--log-fingerprints: anchors at init, then intermediates and the leaf 
   // Without the flag, nothing is logged.
   const quiet = await runInProcess(verifyCliArgs(s));
   assert.equal(quiet.stderr, "");
+});
+
+Deno.test("CLI: verify certificate without --certificate-chain and without --allow-sys says which permission the default roots need", async () => {
+  const model = nodePath.join(VECTORS, "v1.0.1-certificate");
+  const args = ["verify", "certificate", "--signature", nodePath.join(model, "model.sig"), model];
+  const r = await runCli(args, { permissions: ["--allow-read", "--allow-env"] });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stderr,
+    "Verification failed with error: Reading the root certificates Deno ships needs --allow-sys; or name the trusted CA certificates with --certificate-chain\n",
+  );
+  // With it, the roots are read and, not being this chain's, refused.
+  const sys = await runCli(args, { permissions: ["--allow-read", "--allow-env", "--allow-sys"] });
+  assert.equal(sys.code, 1, sys.stderr);
+  assert.match(sys.stderr, /Certificate chain does not validate: issuer "CN=root-ca"/);
 });
