@@ -12,6 +12,7 @@ import { bundleSignature, serializeBundleChunks, withRfc3161Timestamps } from ".
 import { ConfigError } from "../errors.ts";
 import { buildStatement } from "../format/statement.ts";
 import { modelName } from "../hashing/paths.ts";
+import { requireNetAccess } from "../util/http.ts";
 import { inSpan, type SpanScope } from "../util/telemetry.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { checkSignatureTarget } from "./signature_target.ts";
@@ -157,6 +158,8 @@ export class SigningConfig {
         "--tsa-url applies to key, certificate and PKCS #11 signing; a Sigstore instance timestamps its own signatures.",
       );
     }
+    // Asked before hashing: without it, signing would fail only after the model is hashed.
+    requireNetAccess([url], "--tsa-url", (m) => new ConfigError("tsa-url", m));
     const { requestTimestamp } = await import("../crypto/tsa_client.ts");
     return async (bundle) =>
       withRfc3161Timestamps(bundle, [await requestTimestamp(url, bundleSignature(bundle))]);

@@ -50,3 +50,25 @@ export async function exchange(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Asks now for network access to each URL's host: a prompt on a terminal, refused at once
+ * elsewhere. A command that will need the network after hashing a large model then fails
+ * before it, naming the flag to pass.
+ *
+ * @param what What needs the access, e.g. `Sigstore signing`.
+ * @param fail Builds the caller's error from a one-line message.
+ * @throws What `fail` returns, for the first host without access.
+ */
+export function requireNetAccess(
+  urls: readonly string[],
+  what: string,
+  fail: (message: string) => Error,
+): void {
+  for (const host of new Set(urls.map((url) => new URL(url).host))) {
+    const descriptor = { name: "net", host } as const;
+    if (Deno.permissions.querySync(descriptor).state === "granted") continue;
+    if (Deno.permissions.requestSync(descriptor).state === "granted") continue;
+    throw fail(`${what} needs network access to ${host}: run with --allow-net=${host}`);
+  }
+}

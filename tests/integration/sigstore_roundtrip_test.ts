@@ -3,6 +3,7 @@
 // trust config, writes the bundle sigstore-python writes, and verifies it; bundles with an expired
 // certificate, another payload's log entry or no log entry fail.
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { ConfigError, IdentityError, SigstoreError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
@@ -199,11 +200,53 @@ Deno.test("signing prefers --use-staging over --trust-config (docs/format.md §5
     { cwd: tmp.path, permissions: SIGN_PERMISSIONS },
   );
   assert.equal(r.code, 1);
-  assert.match(
+  // Checked before hashing: the staging instance's Fulcio is the host asked for.
+  assert.equal(
     r.stderr,
-    /^Signing failed with error: Sigstore signing with the staging instance failed/,
+    "Signing failed with error: Sigstore signing with the staging instance needs network access to fulcio.sigstage.dev: run with --allow-net=fulcio.sigstage.dev\n",
   );
   assert.equal(mock.requests.size, 0);
+});
+
+Deno.test("CLI: network access is asked for before hashing (--tsa-url, Sigstore) and refused without a terminal", async () => {
+  using tmp = tempDir();
+  const m = model(tmp.path);
+  // Hashing would fail on this FIFO with another message.
+  new Deno.Command("mkfifo", { args: [nodePath.join(m, "pipe")] }).outputSync();
+  const key = nodePath.join(tmp.path, "key.pem");
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  const sig = nodePath.join(tmp.path, "model.sig");
+  const noNet = ["--allow-read", "--allow-write", "--allow-env"];
+  const tsa = await runCli(
+    [
+      "sign",
+      "key",
+      "--private-key",
+      key,
+      "--tsa-url",
+      "https://tsa.example.com/tsr",
+      "--signature",
+      sig,
+      m,
+    ],
+    { permissions: noNet },
+  );
+  assert.equal(tsa.code, 1);
+  assert.equal(
+    tsa.stderr,
+    "Signing failed with error: --tsa-url needs network access to tsa.example.com: run with --allow-net=tsa.example.com\n",
+  );
+  const keyless = await runCli(
+    ["sign", "sigstore", "--identity-token", mockIdentityToken(), "--signature", sig, m],
+    { permissions: noNet },
+  );
+  assert.equal(keyless.code, 1);
+  assert.match(
+    keyless.stderr,
+    /^Signing failed with error: Sigstore signing with the production instance needs network access to fulcio\.sigstore\.dev/,
+  );
+  assert.throws(() => Deno.statSync(sig), Deno.errors.NotFound);
 });
 
 Deno.test("signing needs a signing config in the trust config", async () => {

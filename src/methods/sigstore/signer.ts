@@ -13,9 +13,10 @@ import { Buffer } from "node:buffer";
 import { bundleToJSON } from "../../deps/sigstore.ts";
 import { bundleBuilderFromSigningConfig } from "../../deps/sigstore_sign.ts";
 import type { SigningConfig } from "../../deps/sigstore.ts";
-import { ConfigError } from "../../errors.ts";
+import { ConfigError, SigstoreError } from "../../errors.ts";
 import type { BundleJson, PayloadSigner, SignerInfo } from "../../format/contracts.ts";
 import { fromBase64 } from "../../util/encoding.ts";
+import { requireNetAccess } from "../../util/http.ts";
 import { certificateIdentity } from "./verifier.ts";
 import { PAYLOAD_TYPE } from "../../format/statement.ts";
 import { REQUEST_TIMEOUT_MS } from "./http_json.ts";
@@ -27,6 +28,7 @@ import {
   PRODUCTION_SIGNING_CONFIG,
   readTrustConfig,
   type SigningConfigJson,
+  signingServiceUrls,
   sigstoreFailure,
   STAGING_SIGNING_CONFIG,
   toSigningConfig,
@@ -74,7 +76,8 @@ export class SigstoreSigner implements PayloadSigner {
    * obtained and the services called at signing.
    *
    * @throws {ConfigError} for an unreadable or invalid trust config.
-   * @throws {SigstoreError} for an `identityToken` that names no subject.
+   * @throws {SigstoreError} for an `identityToken` that names no subject, or without network
+   * access to the instance's services.
    */
   constructor(options: SigstoreSignerOptions = {}) {
     const { json, source } = chooseSigningConfig(options);
@@ -83,6 +86,12 @@ export class SigstoreSigner implements PayloadSigner {
     this.#options = options;
     this.#signingConfig = toSigningConfig(json, source);
     this.#source = source;
+    // Asked before hashing: without it, signing would fail only after the model is hashed.
+    requireNetAccess(
+      signingServiceUrls(this.#signingConfig),
+      `Sigstore signing with ${source}`,
+      (m) => new SigstoreError(m),
+    );
   }
 
   /** Signs `payload` and returns the bundle. */

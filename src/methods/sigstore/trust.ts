@@ -132,14 +132,30 @@ export const toSigningConfig = (json: SigningConfigJson, source: string): Signin
  * @throws {ConfigError} when there is none.
  */
 export function oidcIssuerOf(config: SigningConfig, source: string): string {
-  const now = Date.now();
-  const valid = config.oidcUrls
-    .filter((s) => !s.validFor?.end || s.validFor.end.getTime() >= now)
+  const valid = validNow(config.oidcUrls)
     .sort((a, b) => (b.validFor?.start?.getTime() ?? 0) - (a.validFor?.start?.getTime() ?? 0));
   if (valid.length === 0) {
     throw new ConfigError("trust-config", `No OIDC issuer URL in the signing config of ${source}`);
   }
   return valid[0].url;
+}
+
+type Service = SigningConfig["caUrls"][number];
+
+/** The services whose validity has not ended. */
+function validNow(services: readonly Service[]): Service[] {
+  const now = Date.now();
+  return services.filter((s) => !s.validFor?.end || s.validFor.end.getTime() >= now);
+}
+
+/**
+ * The URLs signing may call: every Fulcio, Rekor and timestamp service of the config still
+ * valid (the library picks one of each among them).
+ */
+export function signingServiceUrls(config: SigningConfig): string[] {
+  return [config.caUrls, config.rekorTlogUrls, config.tsaUrls].flatMap((list) =>
+    validNow(list).map((s) => s.url)
+  );
 }
 
 /** Whether a permission is already granted; never prompts. */
