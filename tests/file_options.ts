@@ -130,5 +130,18 @@ export function fileOptionCases(out: string): [string, (p: string) => string[]][
       out,
       KEY_MODEL,
     ]],
+    [
+      "sign key --oci-manifest",
+      (p) => ["sign", "key", "--private-key", KEY, "--oci-manifest", p, "--signature", out],
+    ],
+    ["verify key --oci-manifest", (p) => [
+      "verify",
+      "key",
+      ...keyModel,
+      "--public-key",
+      PUB,
+      "--oci-manifest",
+      p,
+    ]],
   ];
 }

@@ -21,6 +21,7 @@ import { ModelPathError } from "../errors.ts";
 import { findDuplicateKey } from "../format/strict_json.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { indexManifests, isOciIndex, manifestFromOci } from "../manifest/oci.ts";
+import { readInputFile } from "../util/input_file.ts";
 
 /** Largest manifest or index file read: real ones are a few KiB. */
 export const MAX_OCI_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -36,28 +37,11 @@ export interface OciManifestOptions {
 }
 
 function readBounded(path: string): Uint8Array {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path);
-  } catch (e) {
-    throw new ModelPathError(path, `Cannot read OCI manifest '${path}': no such file.`, {
-      cause: e,
-    });
-  }
-  if (!info.isFile) {
-    throw new ModelPathError(path, `Cannot read OCI manifest '${path}': not a regular file.`);
-  }
-  if (info.size > MAX_OCI_MANIFEST_BYTES) {
-    throw new ModelPathError(
-      path,
-      `OCI manifest '${path}' is ${info.size} bytes; more than ${MAX_OCI_MANIFEST_BYTES} is not a manifest.`,
-    );
-  }
-  const bytes = Deno.readFileSync(path);
-  if (bytes.length > MAX_OCI_MANIFEST_BYTES) {
-    throw new ModelPathError(path, `OCI manifest '${path}' grew while it was read.`);
-  }
-  return bytes;
+  return readInputFile(path, {
+    what: "OCI manifest",
+    maxBytes: MAX_OCI_MANIFEST_BYTES,
+    error: (message, cause) => new ModelPathError(path, message, { cause }),
+  });
 }
 
 function parseJson(bytes: Uint8Array, path: string): unknown {

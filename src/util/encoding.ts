@@ -2,8 +2,9 @@
  * Byte encodings: lowercase hex (digests, §10 item 24), standard base64
  * (bundle fields, PEM bodies) and unpadded base64url (JWTs, OAuth tokens).
  *
- * Encoding and decoding go through `Buffer`, which builds one flat string or
- * buffer (hex decoding is a loop, in `hex.ts`). A hex string concatenated from 32 pieces stays a tree of them
+ * Encoding goes through `Buffer`, which builds one flat string, and so does
+ * base64url decoding; standard base64 is checked and decoded in one pass by
+ * `setFromBase64`, and hex decoding is a loop, in `hex.ts`. A hex string concatenated from 32 pieces stays a tree of them
  * (~1.4 KB a digest: ~140 MiB for a 100,000-file manifest), and `atob`/`btoa`
  * pass through a binary string (seconds and ~400 MiB for a 16 MB payload).
  *

@@ -1,6 +1,6 @@
 /**
  * The one reader of files the user names (signature, keys, certificates,
- * trust config, OCI manifest, old signature, PKCS #11 PIN file):
+ * trust config, OCI manifest, old signature, PKCS #11 PIN file, ambient token file):
  * opened once without blocking, checked to be a regular file on the opened
  * handle, and read with a hard byte limit that holds whatever size the file
  * claims. A FIFO, a device (`/dev/zero` reports size 0 and never ends), a

@@ -96,21 +96,46 @@ Deno.test("the real CLI refuses a signature FIFO without a writer instead of han
 
 const fail = (message: string) => new Error(message);
 
-Deno.test("readInputFile: the limit holds for a file that grows past what it reported", () => {
+Deno.test("readInputFile: a file larger than the limit is refused before a byte is read", () => {
   using dir = tempDir();
   const path = nodePath.join(dir.path, "f");
   Deno.writeFileSync(path, new Uint8Array(1000));
+  // A read sets the access time again once it is older than the modification time (relatime).
+  const past = new Date("2020-01-01T00:00:00Z");
+  const resetAccessTime = () => Deno.utimeSync(path, past, Deno.statSync(path).mtime!);
+  const readSince = () => Deno.statSync(path).atime!.getTime() !== past.getTime();
+  resetAccessTime();
   assert.equal(readInputFile(path, { what: "file", maxBytes: 1000, error: fail }).length, 1000);
+  assert.ok(readSince(), "this file system records reads in the access time");
+  resetAccessTime();
   assert.throws(
     () => readInputFile(path, { what: "file", maxBytes: 999, error: fail }),
     /Cannot read file '.*': it is larger than 999 bytes, the limit for a file/,
   );
-  // A device reports size 0: only the bytes actually read count.
+  assert.ok(!readSince(), "refused on its size, unread");
+  // A device reports size 0 and is refused for what it is.
   assert.throws(
     () => readInputFile("/dev/zero", { what: "key", maxBytes: 10, error: fail }),
     /it is a device, not a regular file/,
   );
 });
+
+Deno.test(
+  "readInputFile: the limit holds for the bytes actually read, beyond the size a file reports",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  () => {
+    // A /proc file is a regular file that reports size 0 and holds more than 100 bytes.
+    const path = "/proc/self/status";
+    assert.equal(Deno.statSync(path).size, 0);
+    assert.throws(
+      () => readInputFile(path, { what: "file", maxBytes: 100, error: fail }),
+      /Cannot read file '\/proc\/self\/status': it is larger than 100 bytes/,
+    );
+    assert.ok(readInputFile(path, { what: "file", maxBytes: 1 << 20, error: fail }).length > 100);
+  },
+);
 
 Deno.test("readInputFile: a directory, a missing file and a name too long say so", () => {
   using dir = tempDir();

@@ -66,13 +66,23 @@ Deno.test("ambient: SIGSTORE_ID_TOKEN_FILE (Kubernetes projected token)", async 
   Deno.symlinkSync(file, link);
   assert.equal(await run({ SIGSTORE_ID_TOKEN_FILE: link }, noFetch), token);
   const name = /^Ambient credentials from SIGSTORE_ID_TOKEN_FILE: /;
-  await failsWith(run({ SIGSTORE_ID_TOKEN_FILE: tmp.path }, noFetch), /is not a regular file$/);
+  await failsWith(
+    run({ SIGSTORE_ID_TOKEN_FILE: tmp.path }, noFetch),
+    /: Cannot read token file '.*': it is a directory, not a regular file$/,
+  );
   await failsWith(
     run({ SIGSTORE_ID_TOKEN_FILE: nodePath.join(tmp.path, "none") }, noFetch),
-    /no such file$/,
+    /: Cannot read token file '.*none': no such file or directory$/,
+  );
+  await failsWith(
+    run({ SIGSTORE_ID_TOKEN_FILE: "/dev/zero" }, noFetch),
+    /: Cannot read token file '\/dev\/zero': it is a device, not a regular file$/,
   );
   Deno.writeTextFileSync(file, "x".repeat(MAX_TOKEN_FILE_BYTES + 1));
-  await failsWith(run({ SIGSTORE_ID_TOKEN_FILE: file }, noFetch), /is larger than 65536 bytes$/);
+  await failsWith(
+    run({ SIGSTORE_ID_TOKEN_FILE: file }, noFetch),
+    /: Cannot read token file '.*': it is larger than 65536 bytes, the limit for a token file$/,
+  );
   Deno.writeTextFileSync(file, jwt("other"));
   await failsWith(run({ SIGSTORE_ID_TOKEN_FILE: file }, noFetch), name);
   Deno.writeTextFileSync(file, "garbage");

@@ -21,6 +21,7 @@
  */
 
 import { SigstoreError } from "../../errors.ts";
+import { readInputText } from "../../util/input_file.ts";
 import { isJsonObject } from "../../util/json.ts";
 import { REQUEST_TIMEOUT_MS, requestJson, requestText } from "./http_json.ts";
 import { jwtClaims } from "./jwt.ts";
@@ -68,21 +69,11 @@ const fail = (reason: string): never => {
 
 /** Reads a token file: a regular file (symlinks followed, as projected volumes use them), bounded. */
 function readTokenFile(path: string): string {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path);
-  } catch (e) {
-    return fail(
-      `cannot read '${path}': ${
-        e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message
-      }`,
-    );
-  }
-  if (!info.isFile) fail(`'${path}' is not a regular file`);
-  if (info.size > MAX_TOKEN_FILE_BYTES) {
-    fail(`'${path}' is larger than ${MAX_TOKEN_FILE_BYTES} bytes`);
-  }
-  return Deno.readTextFileSync(path).trim();
+  return readInputText(path, {
+    what: "token file",
+    maxBytes: MAX_TOKEN_FILE_BYTES,
+    error: (message) => new SourceFailure(message),
+  }).trim();
 }
 
 /** Runs a CI agent's token command and returns its standard output. */
