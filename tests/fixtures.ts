@@ -85,3 +85,12 @@ export function buildFixture(parent: string, name: FixtureName): string {
     }
   }
 }
+
+/**
+ * Waits past the next whole second. Incremental re-signing reuses a digest only for a file
+ * whose status-change time (whole seconds in Deno, and unlike the modification time never set
+ * back) is older than the old signature: a test's files must be written a second before it.
+ */
+export function nextStatusChangeSecond(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1100));
+}

@@ -7,7 +7,9 @@
  * as the old signature; verifiers always hash everything (docs/security.md).
  *
  * A file is hashed again when it is not in the old manifest, named by a
- * `rehash` path, modified at or after the old signature file was written,
+ * `rehash` path, changed at or after the old signature file was written (by
+ * its modification or status-change time: a copy that keeps an old
+ * modification time on new content is still seen, see `changedAt`),
  * or (shards) its size is not the end of its last signed shard; every other
  * file keeps its old digests. Files no longer present are dropped.
  *
@@ -34,7 +36,7 @@ export interface ReuseOptions {
    * for methods that have none (Sigstore: a verifier for the expected identity).
    */
   readonly verifier?: BundleVerifier;
-  /** Model-relative files or folders to hash again whatever their state. */
+  /** Model-relative files or folders to hash again whatever their state; each must name one. */
   readonly rehash?: readonly string[];
   /**
    * Hash with the old signature's method, algorithm and shard size (default
@@ -149,12 +151,22 @@ export async function hashReusing(
   const toHash: ModelFile[] = [];
   let bytesReused = 0;
   let filesReused = 0;
-  for (const file of config.listFiles(modelPath)) {
+  const files = config.listFiles(modelPath);
+  for (const [i, p] of rehash.entries()) {
+    // A --rehash path that names nothing is most likely a typo: say so rather than rehash nothing.
+    if (!files.some((f) => isUnder(f.name, p))) {
+      throw new ConfigError(
+        "rehash",
+        `--rehash '${options.rehash![i]}' matches no file of the model.`,
+      );
+    }
+  }
+  for (const file of files) {
     const items = byPath.get(file.name);
     const keep = items !== undefined &&
       items.every((i) => i.algorithm === algorithm) &&
       !rehash.some((p) => isUnder(file.name, p)) &&
-      file.identity.mtimeMs < signedAt &&
+      file.changedMs < signedAt &&
       (method.kind === "files" || coversFile(items, file.size, method.shardSize));
     if (keep) {
       reused.push(...items);

@@ -101,6 +101,21 @@ export function hashingConfigFromCli(
 }
 
 /**
+ * Refuses `--oci-index-manifest` without the `--oci-manifest` index it picks from.
+ *
+ * @throws {UsageError}
+ */
+export function requireOciFor(
+  values: OptionValues,
+  ociManifest: string | undefined,
+  usage: string,
+): void {
+  if (values["oci-index-manifest"] !== undefined && ociManifest === undefined) {
+    throw new UsageError("--oci-index-manifest applies only with --oci-manifest.", usage);
+  }
+}
+
+/**
  * Requires exactly one input: MODEL_PATH or `--oci-manifest`.
  *
  * @throws {UsageError}

@@ -16,6 +16,7 @@ import { parseMethodCommand } from "./methods.ts";
 import {
   hashingConfigFromCli,
   MODEL_SELECTION_OPTIONS,
+  requireOciFor,
   requireOneInput,
   RUN_OPTIONS,
   SERIALIZATION_OPTIONS,
@@ -94,6 +95,10 @@ export async function signCommand(args: readonly string[], ctx: CliContext): Pro
       spec.usage,
     );
   }
+  if (values.rehash !== undefined && reuse === undefined) {
+    throw new UsageError("--rehash applies only with --reuse-signature.", spec.usage);
+  }
+  requireOciFor(values, oci, spec.usage);
   const json = values.json === true;
   const say = (line: string) => json ? ctx.log.info(line) : ctx.io.out(line);
   const report = emptyReport("sign", name, signature, modelPath, oci);

@@ -15,6 +15,7 @@ import { parseMethodCommand } from "./methods.ts";
 import {
   hashingConfigFromCli,
   MODEL_SELECTION_OPTIONS,
+  requireOciFor,
   requireOneInput,
   RUN_OPTIONS,
 } from "./model_options.ts";
@@ -82,6 +83,7 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
   if (oci !== undefined && only.length > 0) {
     throw new UsageError("--only applies to a model, not to --oci-manifest.", spec.usage);
   }
+  requireOciFor(values, oci, spec.usage);
   const json = values.json === true;
   const report = emptyReport("verify", name, signature, modelPath, oci);
   const code = await ctx.report("Verification failed with error", async () => {

@@ -32,6 +32,23 @@ export interface ModelFile {
   readonly size: number;
   /** Device, inode and modification time at enumeration time, to detect a swap or a write. */
   readonly identity: { readonly dev: number; readonly ino: number; readonly mtimeMs: number };
+  /** When it last changed at the latest ({@linkcode changedAt}), for incremental re-signing. */
+  readonly changedMs: number;
+}
+
+/**
+ * The later of a file's modification time and its status-change time. The
+ * latter is set by every write and cannot be set back, unlike the former
+ * (`touch -r`, `cp -p`, `rsync -a` and `tar x` restore old modification
+ * times on new content). Deno gives it in whole seconds: rounded up.
+ */
+export function changedAt(stat: Deno.FileInfo): number {
+  const modified = stat.mtime?.getTime() ?? Infinity;
+  return stat.ctime ? Math.max(modified, stat.ctime.getTime() + 999) : modified;
+}
+
+function modelFile(name: string, path: string, stat: Deno.FileInfo): ModelFile {
+  return { name, path, size: stat.size, identity: identityOf(stat), changedMs: changedAt(stat) };
 }
 
 /** A file of the model found by {@linkcode walkModelEntries}, not yet opened. */
@@ -140,7 +157,7 @@ export function walkModel(modelPath: string, options: WalkOptions): ModelFile[] 
     const { stat, isLink } = inspect(path, options.allowSymlinks);
     if (stat.isFile) {
       if (isLink) warnIfOutside(path);
-      files.push({ name: rel, path, size: stat.size, identity: identityOf(stat) });
+      files.push(modelFile(rel, path, stat));
     } else if (rel === "." || !isLink) {
       for (const { name } of listDirectory(path)) {
         stack.push(rel === "." ? toPosix(name) : `${rel}/${name}`);
@@ -278,7 +295,7 @@ export function statNamedFiles(
     refuseSymlinkedDirectories(root, rel, checkedDirs);
     const path = joinModelPath(root, rel);
     const { stat } = inspect(path, options.allowSymlinks);
-    if (stat.isFile) files.push({ name: rel, path, size: stat.size, identity: identityOf(stat) });
+    if (stat.isFile) files.push(modelFile(rel, path, stat));
   }
   return files;
 }

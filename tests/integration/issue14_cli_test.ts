@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { runCli, signKeyArgs, verifyKeyArgs } from "../cli.ts";
-import { tempDir } from "../fixtures.ts";
+import { nextStatusChangeSecond, tempDir } from "../fixtures.ts";
 import { writeKeyPair } from "../helpers.ts";
 
 function setup(root: string) {
@@ -36,6 +36,7 @@ Deno.test("--reuse-signature hashes only the changed file; the result equals a f
   for (const f of ["weights.bin", "onnx/model.onnx", "README.md"]) {
     age(nodePath.join(s.model, f), 60_000);
   }
+  await nextStatusChangeSecond();
   const sign = (extra: string[], sig: string) => runCli(signKeyArgs(s.key, sig, ...extra, s.model));
   assert.equal((await sign([], s.sig)).code, 0);
   Deno.writeTextFileSync(nodePath.join(s.model, "README.md"), "new readme");
@@ -87,6 +88,43 @@ Deno.test("--reuse-signature refuses a tampered or foreign old signature in one 
   assert.equal(tampered.code, 1);
   assert.match(tampered.stderr, /Refusing to reuse/);
   assert.throws(() => Deno.statSync(out));
+});
+
+Deno.test("--rehash must name a file of the model and comes with --reuse-signature; --oci-index-manifest with --oci-manifest", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  assert.equal((await runCli(signKeyArgs(s.key, s.sig, s.model))).code, 0);
+  const resig = nodePath.join(tmp.path, "new.sig");
+  for (const typo of ["nothere", "../model"]) {
+    const r = await runCli(
+      signKeyArgs(s.key, resig, "--reuse-signature", s.sig, "--rehash", typo, s.model),
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `Signing failed with error: --rehash '${typo}' matches no file of the model.\n`,
+    );
+  }
+  const usage: [string[], RegExp][] = [
+    [
+      signKeyArgs(s.key, resig, "--rehash", "onnx", s.model),
+      /Error: --rehash applies only with --reuse-signature\.$/,
+    ],
+    [
+      signKeyArgs(s.key, resig, "--oci-index-manifest", "sha256:00", s.model),
+      /Error: --oci-index-manifest applies only with --oci-manifest\.$/,
+    ],
+    [
+      verifyKeyArgs(s.pub, s.sig, "--oci-index-manifest", "sha256:00", s.model),
+      /Error: --oci-index-manifest applies only with --oci-manifest\.$/,
+    ],
+  ];
+  for (const [args, says] of usage) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trimEnd(), says);
+  }
+  assert.throws(() => Deno.statSync(resig), Deno.errors.NotFound);
 });
 
 Deno.test("--only checks the chosen files only and refuses an unsigned path", async () => {

@@ -5,7 +5,7 @@ import * as nodePath from "node:path";
 import { HashingConfig, ManifestMismatchError, SigningConfig, VerifyingConfig } from "../../mod.ts";
 import { ConfigError, SignatureError } from "../../src/errors.ts";
 import { mintLeaf } from "../certs.ts";
-import { tempDir } from "../fixtures.ts";
+import { nextStatusChangeSecond, tempDir } from "../fixtures.ts";
 
 async function certificateSetup(dir: string) {
   const minted = await mintLeaf();
@@ -29,6 +29,7 @@ function model(dir: string): string {
 Deno.test("certificate: reuse accepts the same certificate's signature and refuses another's", async () => {
   using tmp = tempDir();
   const m = model(tmp.path);
+  await nextStatusChangeSecond();
   const mine = await certificateSetup(tmp.path);
   const other = await certificateSetup(tmp.path);
   const old = nodePath.join(tmp.path, "old.sig");
@@ -53,6 +54,7 @@ Deno.test("certificate: reuse accepts the same certificate's signature and refus
 Deno.test("shards: a file whose size differs from its last signed shard is hashed again", async () => {
   using tmp = tempDir();
   const m = model(tmp.path);
+  await nextStatusChangeSecond();
   const { generateKeyPairSync } = await import("node:crypto");
   const key = nodePath.join(tmp.path, "key.pem");
   Deno.writeTextFileSync(
@@ -83,6 +85,30 @@ Deno.test("shards: a file whose size differs from its last signed shard is hashe
   assert.equal(all.reuse!.filesHashed, 2);
 });
 
+Deno.test("files: new content under an old modification time (cp -p, rsync -a) is hashed again", async () => {
+  using tmp = tempDir();
+  const m = model(tmp.path);
+  await nextStatusChangeSecond();
+  const { generateKeyPairSync } = await import("node:crypto");
+  const key = nodePath.join(tmp.path, "key.pem");
+  const keyPair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  Deno.writeTextFileSync(key, keyPair.privateKey.export({ type: "sec1", format: "pem" }) as string);
+  const pub = nodePath.join(tmp.path, "pub.pem");
+  Deno.writeTextFileSync(pub, keyPair.publicKey.export({ type: "spki", format: "pem" }) as string);
+  const old = nodePath.join(tmp.path, "old.sig");
+  await new SigningConfig().useEllipticKeySigner({ privateKey: key }).sign(m, old);
+  // New content whose modification time is set back before the old signature.
+  const b = nodePath.join(m, "b.bin");
+  Deno.writeTextFileSync(b, "c".repeat(400));
+  const past = new Date(Date.now() - 60_000);
+  Deno.utimeSync(b, past, past);
+  const out = nodePath.join(tmp.path, "new.sig");
+  const r = await new SigningConfig().useEllipticKeySigner({ privateKey: key })
+    .reuseSignature({ signature: old }).signDetailed(m, out);
+  assert.deepEqual(r.reuse, { filesReused: 1, bytesReused: 250, filesHashed: 1, bytesHashed: 400 });
+  await new VerifyingConfig().useEllipticKeyVerifier({ publicKey: pub }).verify(m, out);
+});
+
 Deno.test("a signer with no own verifier needs one named", async () => {
   using tmp = tempDir();
   const m = model(tmp.path);
@@ -97,6 +123,7 @@ Deno.test("a signer with no own verifier needs one named", async () => {
 Deno.test("library --only: setOnly checks the chosen files and reports counts", async () => {
   using tmp = tempDir();
   const m = model(tmp.path);
+  await nextStatusChangeSecond();
   const { generateKeyPairSync } = await import("node:crypto");
   const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const key = nodePath.join(tmp.path, "k.pem");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as nodePath from "node:path";
 import { runCli } from "../cli.ts";
-import { tempDir } from "../fixtures.ts";
+import { nextStatusChangeSecond, tempDir } from "../fixtures.ts";
 import {
   MOCK_IDENTITY,
   MOCK_ISSUER,
@@ -22,6 +22,7 @@ Deno.test("sigstore: --reuse-signature needs and checks the old identity; --json
   Deno.writeTextFileSync(nodePath.join(m, "w.bin"), "weights");
   const past = new Date(Date.now() - 60_000);
   Deno.utimeSync(nodePath.join(m, "w.bin"), past, past);
+  await nextStatusChangeSecond();
   const old = nodePath.join(tmp.path, "old.sig");
   const base = [
     "sign",
