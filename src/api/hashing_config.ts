@@ -186,7 +186,10 @@ export class HashingConfig {
     return this;
   }
 
-  /** Receive progress of every hashing run of this configuration (also when signing or verifying). */
+  /**
+   * Receive progress of every hashing run of this configuration (also when signing or
+   * verifying): once with `bytesDone` 0 as a run starts, then as bytes are hashed.
+   */
   setProgressHandler(handler: ((progress: HashProgress) => void) | undefined): this {
     this.#onProgress = handler;
     return this;
@@ -282,6 +285,7 @@ export class HashingConfig {
       // Sizes become known as files are opened: until the end, the total is what is known.
       const report = () =>
         onProgress?.({ bytesDone, bytesTotal: Math.max(bytesKnown, bytesDone + 1) });
+      report(); // hashing starts: the progress clock too
       const hashFiles = engine.hashFiles.bind(engine);
       // The walk is pulled by the engine, so in this path the span covers walk and hashing.
       const found = await inSpan("walk", { "model.name": name }, async (walkSpan) => {
@@ -309,6 +313,7 @@ export class HashingConfig {
     const bytesTotal = jobs.reduce((n, j) => n + (j.end - j.start), 0);
     span.set({ "hashing.files": files.length, "hashing.bytes": bytesTotal });
     let bytesDone = 0;
+    onProgress?.({ bytesDone, bytesTotal }); // hashing starts: the progress clock too
     const digests = await engine.hashAll(jobs, this.#method.algorithm, {
       ...engineOptions,
       onBytes: onProgress && ((n) => onProgress({ bytesDone: bytesDone += n, bytesTotal })),

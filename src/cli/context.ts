@@ -27,6 +27,19 @@ export interface CliContext {
   report(prefix: string, action: () => Promise<void>): Promise<number>;
 }
 
+/**
+ * An error's message, naming its file when the message does not: some keep
+ * the Python tool's exact words ("Only elliptic curve keys are supported"),
+ * which name none.
+ */
+function failureLine(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const path = e instanceof ModelSigningError ? (e as { path?: unknown }).path : undefined;
+  return typeof path === "string" && path !== "" && !e.message.includes(path)
+    ? `${e.message} (file '${path}')`
+    : e.message;
+}
+
 /** Creates the context for one run. */
 export function createContext(io: CliIo, log: Logger): CliContext {
   let display: ProgressDisplay | undefined;
@@ -46,8 +59,7 @@ export function createContext(io: CliIo, log: Logger): CliContext {
         // The failure line must not land on the end of a progress line.
         display?.clear();
         if (e instanceof UsageError) throw e;
-        const message = e instanceof Error ? e.message : String(e);
-        log.log("CRITICAL", `${prefix}: ${message}`);
+        log.log("CRITICAL", `${prefix}: ${failureLine(e)}`);
         // A non-library error is a bug of ours: keep its trace for --log-level DEBUG.
         if (!(e instanceof ModelSigningError) && e instanceof Error) {
           log.log("DEBUG", e.stack ?? "");

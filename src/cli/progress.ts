@@ -40,7 +40,7 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return i === 0
-    ? `${value} B`
+    ? `${Math.round(value)} B`
     : `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${units[i]}`;
 }
 
@@ -62,12 +62,15 @@ export function progressText(progress: HashProgress, elapsedMs: number): string 
     `${formatBytes(rate)}/s${left}`;
 }
 
-/** Creates a display; its clock starts now (and again when a new hashing run begins). */
+/**
+ * Creates a display; its clock starts at the first update of a hashing run (not before: a PIN
+ * prompt may come between), and again when a new run begins.
+ */
 export function createProgressDisplay(options: ProgressOptions): ProgressDisplay {
   const now = options.now ?? (() => performance.now());
   const delay = options.delayMs ?? 500;
   const interval = options.intervalMs ?? 250;
-  let started = now();
+  let started: number | undefined;
   let lastDraw = -Infinity;
   let lastDone = 0;
   let shown = false;
@@ -79,11 +82,11 @@ export function createProgressDisplay(options: ProgressOptions): ProgressDisplay
     update(progress) {
       const t = now();
       // A new run (verify may hash again) restarts the clock.
-      if (progress.bytesDone < lastDone) started = t;
+      if (started === undefined || progress.bytesDone < lastDone) started = t;
       lastDone = progress.bytesDone;
       if (progress.bytesDone >= progress.bytesTotal) {
         clear();
-        started = t;
+        started = undefined;
         lastDone = 0;
         return;
       }

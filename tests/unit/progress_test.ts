@@ -20,6 +20,9 @@ Deno.test("progress: nothing before the delay, then at most one redraw per inter
   const written: string[] = [];
   const display = createProgressDisplay({ write: (s) => written.push(s), now: clock.now });
   const total = 4_000_000_000;
+  // Waiting before hashing starts (a PIN prompt) does not count: the clock starts at the first update.
+  clock.advance(10_000);
+  display.update({ bytesDone: 0, bytesTotal: total });
   clock.advance(400);
   display.update({ bytesDone: 400_000_000, bytesTotal: total });
   assert.deepEqual(written, [], "quiet during the first 500 ms");
@@ -46,6 +49,7 @@ Deno.test("progress: a short run never draws anything", () => {
   const clock = fakeClock();
   const written: string[] = [];
   const display = createProgressDisplay({ write: (s) => written.push(s), now: clock.now });
+  display.update({ bytesDone: 0, bytesTotal: 10 });
   clock.advance(100);
   display.update({ bytesDone: 5, bytesTotal: 10 });
   clock.advance(100);
@@ -56,6 +60,7 @@ Deno.test("progress: a short run never draws anything", () => {
 
 Deno.test("progress: byte, rate and duration formats", () => {
   assert.equal(formatBytes(999), "999 B");
+  assert.equal(formatBytes(1.0344511825334037), "1 B", "a rate below 1 kB/s is whole bytes");
   assert.equal(formatBytes(1_500), "1.50 kB");
   assert.equal(formatBytes(25_300_000), "25.3 MB");
   assert.equal(formatBytes(512_000_000_000), "512 GB");
@@ -80,6 +85,7 @@ Deno.test("progress: off with --quiet or without a terminal; cleared before a fa
   assert.equal(ctx.progress({ quiet: true }), undefined);
   const onProgress = ctx.progress({});
   assert.ok(onProgress);
+  onProgress({ bytesDone: 0, bytesTotal: 2 }); // hashing starts
   const start = performance.now();
   while (performance.now() - start < 600) await new Promise((r) => setTimeout(r, 50));
   onProgress({ bytesDone: 1, bytesTotal: 2 });
