@@ -227,6 +227,11 @@ export class HashingConfig {
     return new IgnoreSet(entries);
   }
 
+  /** Whether the model-relative `name` is left out under this configuration's ignore rules. */
+  ignores(modelPath: string, name: string): boolean {
+    return this.#ignoreSet(modelPath).matches(name);
+  }
+
   /**
    * The files of the model at `modelPath` under this configuration's ignore
    * and symlink rules, with their sizes and modification times, unhashed.

@@ -13,7 +13,7 @@ import {
   PayloadError,
 } from "../errors.ts";
 import { toHex } from "../util/encoding.ts";
-import { modelName } from "../hashing/paths.ts";
+import { joinModelPath, modelName } from "../hashing/paths.ts";
 import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest, manifestTable } from "../manifest/manifest.ts";
@@ -170,6 +170,39 @@ export function compareManifests(expected: ExpectedManifest, actual: Manifest): 
 }
 
 /**
+ * Runs `compare`; a mismatch whose missing files are on disk but ignored here
+ * (the signer did not ignore them: `.gitattributes` signed with
+ * `--no-ignore-git-paths`) says so, since "missing" alone sends the user
+ * looking for a file that is there.
+ */
+function explainIgnored(compare: () => void, modelPath: string, hashing: HashingConfig): void {
+  // lstat only: the name passed the path rules, and nothing behind a link is touched.
+  const present = (path: string) => {
+    try {
+      Deno.lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    compare();
+  } catch (e) {
+    if (!(e instanceof ManifestMismatchError)) throw e;
+    const ignored = e.missing.filter((name) =>
+      hashing.ignores(modelPath, name) && present(joinModelPath(modelPath, name))
+    );
+    if (ignored.length === 0) throw e;
+    throw new ManifestMismatchError(
+      `${e.message}; of the missing files, present but ignored by this verification: ${
+        firstNames(ignored)
+      } (verify with the signer's ignore options, e.g. --no-ignore-git-paths)`,
+      e,
+    );
+  }
+}
+
+/**
  * Verifies the model at `modelPath` against the signature at `signaturePath`
  * with `verifier`. Nothing from the bundle is trusted before the verifier
  * accepted it; resource names that could leave the model are refused before
@@ -265,7 +298,7 @@ export async function verifyModelDetailed(
     await inSpan(
       "compare",
       { "verifying.items": expectedItems(checked).length },
-      () => compareManifests(checked, actual),
+      () => explainIgnored(() => compareManifests(checked, actual), modelPath, hashing),
     );
     return {
       ...verified,

@@ -352,6 +352,29 @@ Deno.test("the mismatch report names extra, missing and changed files", async ()
   assert.doesNotMatch(r2.stderr, /new\.bin/);
 });
 
+Deno.test("a signed file that this verification ignores is reported as present but ignored", async () => {
+  using tmp = tempDir();
+  const s = setup(tmp.path);
+  Deno.writeTextFileSync(nodePath.join(s.model, ".gitattributes"), "* text");
+  assertSigned(
+    await runInProcess(signKeyArgs(s.key, s.sig, "--no-ignore-git-paths", s.model)),
+  );
+  const r = await runInProcess(verifyKeyArgs(s.pub, s.sig, s.model));
+  assertFailure(
+    r,
+    "Verification failed with error",
+    /Missing files in model 'model': \.gitattributes; of the missing files, present but ignored by this verification: \.gitattributes \(verify with the signer's ignore options, e\.g\. --no-ignore-git-paths\)$/,
+  );
+  // Really missing, it is only missing.
+  Deno.removeSync(nodePath.join(s.model, ".gitattributes"));
+  const gone = await runInProcess(verifyKeyArgs(s.pub, s.sig, s.model));
+  assertFailure(
+    gone,
+    "Verification failed with error",
+    /Missing files in model 'model': \.gitattributes$/,
+  );
+});
+
 Deno.test("verification failures exit 1 with one line: wrong key, missing signature file", async () => {
   using tmp = tempDir();
   const s = setup(tmp.path);
