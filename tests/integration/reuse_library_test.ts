@@ -6,6 +6,7 @@ import { HashingConfig, ManifestMismatchError, SigningConfig, VerifyingConfig } 
 import { ConfigError, SignatureError } from "../../src/errors.ts";
 import { mintLeaf } from "../certs.ts";
 import { nextStatusChangeSecond, tempDir } from "../fixtures.ts";
+import { writeKeyPair } from "../helpers.ts";
 
 async function certificateSetup(dir: string) {
   const minted = await mintLeaf();
@@ -24,6 +25,19 @@ function model(dir: string): string {
   const past = new Date(Date.now() - 60_000);
   for (const f of ["a.bin", "b.bin"]) Deno.utimeSync(nodePath.join(m, f), past, past);
   return m;
+}
+
+/** New content with the modification time set back a minute, as `cp -p` or `rsync -a` leave it. */
+function rewriteKeepingOldTime(file: string, content: string): void {
+  Deno.writeTextFileSync(file, content);
+  const past = new Date(Date.now() - 60_000);
+  Deno.utimeSync(file, past, past);
+}
+
+/** Signs `m` into `out` with `key`, reusing the digests of `old`. */
+function resign(key: string, old: string, m: string, out: string) {
+  return new SigningConfig().useEllipticKeySigner({ privateKey: key })
+    .reuseSignature({ signature: old }).signDetailed(m, out);
 }
 
 Deno.test("certificate: reuse accepts the same certificate's signature and refuses another's", async () => {
@@ -55,25 +69,14 @@ Deno.test("shards: a file whose size differs from its last signed shard is hashe
   using tmp = tempDir();
   const m = model(tmp.path);
   await nextStatusChangeSecond();
-  const { generateKeyPairSync } = await import("node:crypto");
-  const key = nodePath.join(tmp.path, "key.pem");
-  Deno.writeTextFileSync(
-    key,
-    generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey
-      .export({ type: "sec1", format: "pem" }) as string,
-  );
+  const { key } = writeKeyPair(tmp.path);
   const old = nodePath.join(tmp.path, "old.sig");
   const sharded = new HashingConfig().useShardSerialization({ shardSize: 100 });
   await new SigningConfig().setHashingConfig(sharded).useEllipticKeySigner({ privateKey: key })
     .sign(m, old);
-  // Grow b.bin but keep its old time: only the size rule can notice.
-  const b = nodePath.join(m, "b.bin");
-  Deno.writeTextFileSync(b, "b".repeat(150));
-  const past = new Date(Date.now() - 60_000);
-  Deno.utimeSync(b, past, past);
+  rewriteKeepingOldTime(nodePath.join(m, "b.bin"), "b".repeat(150));
   const out = nodePath.join(tmp.path, "new.sig");
-  const r = await new SigningConfig().useEllipticKeySigner({ privateKey: key })
-    .reuseSignature({ signature: old }).signDetailed(m, out);
+  const r = await resign(key, old, m, out);
   assert.deepEqual(r.reuse, { filesReused: 1, bytesReused: 250, filesHashed: 1, bytesHashed: 150 });
   assert.equal(r.manifest.serialization.method, "shards");
   // A new serialization that differs from the old one hashes everything.
@@ -89,22 +92,12 @@ Deno.test("files: new content under an old modification time (cp -p, rsync -a) i
   using tmp = tempDir();
   const m = model(tmp.path);
   await nextStatusChangeSecond();
-  const { generateKeyPairSync } = await import("node:crypto");
-  const key = nodePath.join(tmp.path, "key.pem");
-  const keyPair = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  Deno.writeTextFileSync(key, keyPair.privateKey.export({ type: "sec1", format: "pem" }) as string);
-  const pub = nodePath.join(tmp.path, "pub.pem");
-  Deno.writeTextFileSync(pub, keyPair.publicKey.export({ type: "spki", format: "pem" }) as string);
+  const { key, pub } = writeKeyPair(tmp.path);
   const old = nodePath.join(tmp.path, "old.sig");
   await new SigningConfig().useEllipticKeySigner({ privateKey: key }).sign(m, old);
-  // New content whose modification time is set back before the old signature.
-  const b = nodePath.join(m, "b.bin");
-  Deno.writeTextFileSync(b, "c".repeat(400));
-  const past = new Date(Date.now() - 60_000);
-  Deno.utimeSync(b, past, past);
+  rewriteKeepingOldTime(nodePath.join(m, "b.bin"), "c".repeat(400));
   const out = nodePath.join(tmp.path, "new.sig");
-  const r = await new SigningConfig().useEllipticKeySigner({ privateKey: key })
-    .reuseSignature({ signature: old }).signDetailed(m, out);
+  const r = await resign(key, old, m, out);
   assert.deepEqual(r.reuse, { filesReused: 1, bytesReused: 250, filesHashed: 1, bytesHashed: 400 });
   await new VerifyingConfig().useEllipticKeyVerifier({ publicKey: pub }).verify(m, out);
 });
