@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ModelSigningError } from "../errors.ts";
+import { escapeForDisplay, ModelSigningError } from "../errors.ts";
 import type { HashProgress } from "../api/hashing_config.ts";
 import { type OptionValues, UsageError } from "./args.ts";
 import type { CliIo, Logger } from "./io.ts";
@@ -35,9 +35,10 @@ export interface CliContext {
 function failureLine(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const path = e instanceof ModelSigningError ? (e as { path?: unknown }).path : undefined;
-  return typeof path === "string" && path !== "" && !e.message.includes(path)
-    ? `${e.message} (file '${path}')`
-    : e.message;
+  if (typeof path !== "string" || path === "") return e.message;
+  // Shown as the message shows names: control and invisible characters escaped.
+  const shown = escapeForDisplay(path);
+  return e.message.includes(shown) ? e.message : `${e.message} (file '${shown}')`;
 }
 
 /** Creates the context for one run. */

@@ -128,3 +128,29 @@ Deno.test("NFC/NFD twins in a real mismatch are printed distinguishably", {
   assert.ok(error instanceof ManifestMismatchError);
   assert.match(error.message, /: e\\u0301\.bin, é\.bin;|: é\.bin, e\\u0301\.bin;/);
 });
+
+Deno.test("a failure line that adds the file's name escapes it like any other name", async () => {
+  using tmp = tempDir();
+  const { generateKeyPairSync } = await import("node:crypto");
+  const key = nodePath.join(tmp.path, "ed\n25519\u202e.pem");
+  const ed = generateKeyPairSync("ed25519").privateKey;
+  Deno.writeTextFileSync(key, ed.export({ type: "pkcs8", format: "pem" }) as string);
+  Deno.mkdirSync(nodePath.join(tmp.path, "m"));
+  Deno.writeTextFileSync(nodePath.join(tmp.path, "m", "w"), "w");
+  const sig = nodePath.join(tmp.path, "s.sig");
+  const r = await runCli([
+    "sign",
+    "key",
+    "--private-key",
+    key,
+    "--signature",
+    sig,
+    nodePath.join(tmp.path, "m"),
+  ]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+  assert.ok(
+    r.stderr.endsWith(`Only elliptic curve keys are supported (file '${escapeForDisplay(key)}')\n`),
+    r.stderr,
+  );
+});
