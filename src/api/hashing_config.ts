@@ -53,11 +53,23 @@ export interface ShardSerializationOptions extends FileSerializationOptions {
   shardSize?: number;
 }
 
+/**
+ * `paths` as an array: one string is one path (a string is iterable too, and
+ * its characters, `.` among them, would otherwise be taken as paths).
+ */
+function pathList(paths: Iterable<string>): string[] {
+  return typeof paths === "string" ? [paths] : [...paths];
+}
+
 /** Progress of a hashing run. */
 export interface HashProgress {
   /** Bytes hashed so far. */
   readonly bytesDone: number;
-  /** Bytes to hash in all. */
+  /**
+   * Bytes to hash in all. With the `files` method files are sized as they are
+   * opened, during hashing: until the run ends this is the bytes known so far
+   * (at least one more than `bytesDone`), so it grows as the walk goes on.
+   */
   readonly bytesTotal: number;
 }
 
@@ -158,14 +170,14 @@ export class HashingConfig {
    * path counts when it lies inside the absolute model path).
    */
   setIgnoredPaths(options: { paths: Iterable<string>; ignoreGitPaths?: boolean }): this {
-    this.#ignored = [...options.paths];
+    this.#ignored = pathList(options.paths);
     this.#ignoreGit = options.ignoreGitPaths ?? true;
     return this;
   }
 
   /** Adds model-relative ignored paths (e.g. those recorded in a signature). Not fluent. */
   addIgnoredPaths(paths: Iterable<string>): void {
-    this.#ignored.push(...paths);
+    this.#ignored.push(...pathList(paths));
   }
 
   /** Allow symlinks to files (hashed through the target, named by the link). Authoritative. */
@@ -309,7 +321,7 @@ export class HashingConfig {
     }
     const files = await inSpan("walk", { "model.name": name }, (walkSpan) => {
       const found = options.filesToHash
-        ? statNamedFiles(modelPath, options.filesToHash, walk)
+        ? statNamedFiles(modelPath, pathList(options.filesToHash), walk)
         : walkModel(modelPath, walk);
       walkSpan.set({ "hashing.files": found.length });
       return found;

@@ -81,7 +81,11 @@ export class VerifyingConfig {
     return this;
   }
 
-  /** Check only the files the signature lists; other local files are ignored. */
+  /**
+   * Check only the files the signature lists; other local files are ignored.
+   * For {@linkcode VerifyingConfig.verify} and `verifyDetailed`; a manifest
+   * given to `verifyManifest` is compared whole.
+   */
   setIgnoreUnsignedFiles(ignore: boolean): this {
     this.#ignoreUnsigned = ignore;
     return this;
@@ -90,7 +94,8 @@ export class VerifyingConfig {
   /**
    * Partial verification: check only the signed files at or under these
    * model-relative paths (files or folder prefixes); each must match a
-   * signed file. `undefined` or empty checks everything.
+   * signed file. `undefined` or empty checks everything. For `verify` and
+   * `verifyDetailed`; a manifest given to `verifyManifest` is compared whole.
    */
   setOnly(paths: readonly string[] | undefined): this {
     this.#only = paths && paths.length > 0 ? [...paths] : undefined;

@@ -18,7 +18,7 @@ import {
 import { KeyError } from "../errors.ts";
 import type { DsseBundle } from "../format/bundle.ts";
 import { legacyPaeChunks, mayBeLegacyPayload, paeChunks } from "../format/dsse.ts";
-import { readInputText } from "../util/input_file.ts";
+import { isPathArgument, readInputText } from "../util/input_file.ts";
 import { toBase64 } from "../util/encoding.ts";
 
 /** Largest key file read: a PEM key is a few KiB, even with text before the block. */
@@ -54,7 +54,8 @@ function readKeyFile(path: string, what: string): string {
   return readInputText(path, {
     what,
     maxBytes: MAX_KEY_FILE_BYTES,
-    error: (message, cause) => new KeyError(message, path, { cause }),
+    error: (message, cause) =>
+      new KeyError(message, isPathArgument(path) ? path : undefined, { cause }),
   });
 }
 

@@ -190,7 +190,11 @@ function* rangeSteps(
         pending = file.read(window(pos));
       }
       h.update(got === buffer.length ? buffer : buffer.subarray(0, got));
-      onBytes?.(got);
+      try {
+        onBytes?.(got);
+      } catch (e) {
+        throw new CallerError(e);
+      }
     }
     return h.digest();
   } finally {
@@ -263,8 +267,17 @@ function openChecked(task: RangeTask, expectedSize: number | undefined): OpenRan
   }
 }
 
-/** Wraps a read failure (not already one of ours) into a {@linkcode ModelPathError}. */
+/** What the caller's `onBytes` threw, carried through {@linkcode readError} unchanged. */
+class CallerError {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Wraps a read failure (not already one of ours) into a {@linkcode ModelPathError};
+ * what the caller's progress callback threw passes through as it is.
+ */
 function readError(e: unknown, path: string): unknown {
+  if (e instanceof CallerError) return e.error;
   if (e instanceof ModelPathError) return e;
   return new ModelPathError(path, `Cannot read '${path}': ${fsErrorReason(e)}`, { cause: e });
 }

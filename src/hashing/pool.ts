@@ -443,15 +443,28 @@ function runPool(
         worker: new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" }),
         inFlight: [],
       };
-      p.worker.onmessage = (e: MessageEvent<WorkerReply>) => onReply(p, e.data);
+      // The reply handler pulls the lazy walk and calls the caller's progress handler: what
+      // they throw must end this run (a rejected promise), never escape as uncaught.
+      p.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+        try {
+          onReply(p, e.data);
+        } catch (error) {
+          finish(error);
+        }
+      };
       p.worker.onerror = (e: ErrorEvent) => {
         e.preventDefault();
         finish(new Error(`A hashing worker failed: ${e.message}`));
       };
       pool.push(p);
     }
-    for (const p of pool) fill(p);
-    updateIdle();
+    try {
+      for (const p of pool) fill(p);
+      updateIdle();
+    } catch (error) {
+      finish(error); // also stops the workers just started
+      return;
+    }
     if (callerHelps) helpHere().catch(finish);
     if (!source.peek() && outstanding === 0) finish();
   });

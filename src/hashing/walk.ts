@@ -283,6 +283,7 @@ export function statNamedFiles(
   const root = normalizeUserPath(modelPath);
   const files: ModelFile[] = [];
   const checkedDirs = new Set<string>();
+  const seen = new Set<string>();
   for (const name of names) {
     if (couldLeaveModel(name)) {
       throw new ModelPathError(
@@ -291,7 +292,9 @@ export function statNamedFiles(
       );
     }
     const rel = name.split("/").filter((c) => c !== "" && c !== ".").join("/") || ".";
-    if (options.ignore.matches(rel)) continue;
+    // Two spellings of one file (`a`, `./a`) are one item.
+    if (seen.has(rel) || options.ignore.matches(rel)) continue;
+    seen.add(rel);
     refuseSymlinkedDirectories(root, rel, checkedDirs);
     const path = joinModelPath(root, rel);
     const { stat } = inspect(path, options.allowSymlinks);

@@ -41,6 +41,14 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const FIRST_BUFFER = 64 * 1024;
 
 /**
+ * Whether `path` can be a file path to name in a message: a string that is
+ * not PEM text (a key or certificate passed where its file was expected).
+ */
+export function isPathArgument(path: unknown): path is string {
+  return typeof path === "string" && !path.includes("-----BEGIN");
+}
+
+/**
  * Reads the regular file at `path` (symlinks followed) whole, refusing
  * anything else and anything larger than `maxBytes`.
  *
@@ -48,6 +56,10 @@ const FIRST_BUFFER = 64 * 1024;
  */
 export function readInputFile(path: string, options: InputFileOptions): Uint8Array {
   const { what, maxBytes, error } = options;
+  if (!isPathArgument(path)) {
+    // Never quoted: it may be the key itself, given in place of its file.
+    throw error(`Cannot read ${what}: expected the path of a file, not its contents`);
+  }
   const fail = (reason: string, cause?: unknown) =>
     error(`Cannot read ${what} '${path}': ${reason}`, cause);
   let fd: number;

@@ -235,3 +235,50 @@ Deno.test("BLAKE3 with shards falls back to the files method", async () => {
   assert.equal(m.serialization.method, "files");
   assert.deepEqual(m.resourceDescriptors().map((r) => [r.name, r.algorithm]), [["f", "blake3"]]);
 });
+
+Deno.test("an error met while workers hash (the walk's, the progress handler's) rejects hash(), and no worker is left", async () => {
+  using dir = tempDir();
+  const m = nodePath.join(dir.path, "model");
+  // A first file larger than one batch keeps the calling thread from hashing, so every later
+  // part of the walk is pulled while a worker's reply is handled.
+  Deno.mkdirSync(nodePath.join(m, "b", "z"), { recursive: true });
+  Deno.writeFileSync(nodePath.join(m, "a.bin"), new Uint8Array(9 << 20));
+  for (let i = 0; i < 6000; i++) Deno.writeTextFileSync(nodePath.join(m, "b", `f${i}`), `${i}`);
+  Deno.symlinkSync("../f0", nodePath.join(m, "b", "z", "link"));
+  const config = new HashingConfig().useFileSerialization({ maxWorkers: 2 });
+  await assert.rejects(
+    config.hash(m),
+    (e) => e instanceof ModelPathError && /symlink/.test(e.message),
+  );
+  Deno.removeSync(nodePath.join(m, "b", "z", "link"));
+  let calls = 0;
+  const failing = config.clone().setProgressHandler(() => {
+    if (++calls > 1) throw new Error("progress handler failed");
+  });
+  await assert.rejects(failing.hash(m), /progress handler failed/);
+});
+
+Deno.test("what the progress handler throws on the calling thread reaches the caller as it is, not as a file error", async () => {
+  using dir = tempDir();
+  const m = nodePath.join(dir.path, "model");
+  Deno.mkdirSync(m);
+  Deno.writeFileSync(nodePath.join(m, "w.bin"), new Uint8Array(1000));
+  const boom = new Error("progress handler failed");
+  const config = new HashingConfig().setProgressHandler((p) => {
+    if (p.bytesDone > 0) throw boom;
+  });
+  await assert.rejects(config.hash(m), (e) => e === boom);
+});
+
+Deno.test("one string where a list of paths is expected is one path; two spellings of a file are one item", async () => {
+  using dir = tempDir();
+  const m = nodePath.join(dir.path, "model");
+  Deno.mkdirSync(m);
+  Deno.writeTextFileSync(nodePath.join(m, "README.md"), "r");
+  Deno.writeTextFileSync(nodePath.join(m, "w.bin"), "w");
+  // A string is iterable: its characters ("." among them) would ignore the whole model.
+  const one = await new HashingConfig().setIgnoredPaths({ paths: "README.md" }).hash(m);
+  assert.deepEqual(one.items.map(itemName), ["w.bin"]);
+  const named = await new HashingConfig().hash(m, { filesToHash: ["w.bin", "./w.bin", "w.bin/"] });
+  assert.deepEqual(named.items.map(itemName), ["w.bin"]);
+});

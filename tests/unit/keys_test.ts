@@ -105,6 +105,23 @@ Deno.test("messages never include the password", () => {
   assert.ok(!String(e.cause).includes(secret));
 });
 
+Deno.test("a key passed in place of its file's path is refused without quoting it", () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+  const pubPem = publicKey.export({ type: "spki", format: "pem" }) as string;
+  for (
+    const [load, text, what] of [
+      [loadPrivateKey, pem, "private key"],
+      [loadPublicKey, pubPem, "public key"],
+    ] as const
+  ) {
+    const e = keyError(() => load(text));
+    assert.equal(e.message, `Cannot read ${what}: expected the path of a file, not its contents`);
+    assert.equal(e.path, undefined);
+    assert.ok(!JSON.stringify(e).includes("BEGIN") && !String(e.stack).includes("BEGIN"));
+  }
+});
+
 Deno.test("missing and non-PEM key files are KeyErrors naming the file", () => {
   using tmp = tempDir();
   const missing = nodePath.join(tmp.path, "absent.pem");
