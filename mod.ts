@@ -85,7 +85,23 @@
  * @module
  */
 
-export * from "./src/errors.ts";
+export {
+  BundleFormatError,
+  CertificateError,
+  ConfigError,
+  type ErrorCode,
+  IdentityError,
+  KeyError,
+  ManifestMismatchError,
+  ModelPathError,
+  ModelSigningError,
+  OutputError,
+  PayloadError,
+  Pkcs11Error,
+  SignatureError,
+  SigstoreError,
+  TimestampError,
+} from "./src/errors.ts";
 export { HASH_ALGORITHMS, type HashAlgorithm } from "./src/hashing/algorithms.ts";
 export {
   DEFAULT_SHARD_SIZE,
@@ -128,4 +144,7 @@ export type {
 } from "./src/methods/sigstore/options.ts";
 export type { CertificateSignerFiles } from "./src/methods/certificate/signer.ts";
 export type { CertificateVerifierOptions } from "./src/methods/certificate/verifier.ts";
-export type { HashEngine } from "./src/hashing/engine_types.ts";
+// The types HashingConfig's and HashEngine's signatures name.
+export type { EngineOptions, HashEngine, HashJob } from "./src/hashing/engine_types.ts";
+export type { FileIdentity, FileRef, RangeTask } from "./src/hashing/file_range.ts";
+export type { ModelFile } from "./src/hashing/walk.ts";

@@ -9,8 +9,8 @@
 import { assertNotEmpty, HashingConfig } from "./hashing_config.ts";
 import type { Manifest } from "../manifest/manifest.ts";
 import { bundleSignature, serializeBundleChunks, withRfc3161Timestamps } from "../format/bundle.ts";
-import { ConfigError } from "../errors.ts";
-import { buildStatement } from "../format/statement.ts";
+import { ConfigError, PayloadError } from "../errors.ts";
+import { buildStatement, parseStatement, PAYLOAD_TYPE } from "../format/statement.ts";
 import { modelName } from "../hashing/paths.ts";
 import { requireNetAccess } from "../util/http.ts";
 import { inSpan, type SpanScope } from "../util/telemetry.ts";
@@ -21,6 +21,25 @@ import type { CertificateSignerFiles } from "../methods/certificate/signer.ts";
 import type { SigstoreSignerOptions } from "../methods/sigstore/options.ts";
 import type { BundleJson, PayloadSigner, SignerInfo } from "../format/contracts.ts";
 import { hashReusing, type ReuseOptions, type ReuseReport, reuseVerifier } from "./reuse.ts";
+
+/**
+ * Refuses a statement that no verifier would accept (a name leaving the
+ * model, a name twice, a digest of the wrong size…): a caller's manifest is
+ * checked by the same parser that verification uses.
+ *
+ * @throws {PayloadError}
+ */
+function checkVerifiable(statement: Uint8Array): void {
+  try {
+    parseStatement(PAYLOAD_TYPE, statement);
+  } catch (e) {
+    if (!(e instanceof PayloadError)) throw e;
+    throw new PayloadError(
+      e.field,
+      `Refusing to sign a manifest that no verifier would accept: ${e.message}`,
+    );
+  }
+}
 
 /** What a signing produced. */
 export interface SigningResult {
@@ -249,7 +268,7 @@ export class SigningConfig {
     return await this.#withSigner(
       manifest.modelName,
       (signer, timestamper, span) =>
-        this.#signManifest(manifest, signaturePath, { signer, timestamper, span }),
+        this.#signManifest(manifest, signaturePath, { signer, timestamper, span, check: true }),
     );
   }
 
@@ -284,13 +303,20 @@ export class SigningConfig {
   async #signManifest(
     manifest: Manifest,
     signaturePath: string,
-    steps: { signer: PayloadSigner; timestamper: Timestamper | undefined; span: SpanScope },
+    steps: {
+      signer: PayloadSigner;
+      timestamper: Timestamper | undefined;
+      span: SpanScope;
+      /** Parse the statement as a verifier would: the manifest was not made by hashing. */
+      check?: boolean;
+    },
     modelPath?: string,
   ): Promise<SigningResult> {
     const { signer, timestamper, span } = steps;
     assertNotEmpty(manifest, modelPath ?? manifest.modelName);
     span.set({ "model.root_digest": manifest.rootDigestString() });
     const statement = await inSpan("statement", {}, () => buildStatement(manifest));
+    if (steps.check) checkVerifiable(statement);
     const signed = await inSpan(
       "sign_payload",
       { "signing.signer": signer.constructor.name },

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import * as nodePath from "node:path";
-import { KeyError, ManifestMismatchError } from "../../src/errors.ts";
+import { KeyError, ManifestMismatchError, PayloadError } from "../../src/errors.ts";
+import { Manifest } from "../../src/manifest/manifest.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { publicKeyHint } from "../../src/crypto/ec_keys.ts";
 import { SigningConfig } from "../../src/api/signing_config.ts";
@@ -12,7 +13,7 @@ import { pae } from "../../src/format/dsse.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
 import { CERT_KEYS } from "../certs.ts";
 import { tempDir } from "../fixtures.ts";
-import { privateKeyForms } from "../helpers.ts";
+import { privateKeyForms, writeKeyPair } from "../helpers.ts";
 
 const CURVES = [
   { curve: "P-256", digest: "-sha256" },
@@ -185,5 +186,39 @@ Deno.test("RSA, Ed25519 and secp256k1 private keys are refused with the §3 mess
       () => new SigningConfig().useEllipticKeySigner({ privateKey: path }),
       (e) => e instanceof KeyError && e.message === message,
     );
+  }
+});
+
+Deno.test("signManifest refuses a manifest no verifier would accept, and writes nothing", async () => {
+  using tmp = tempDir();
+  const { key } = writeKeyPair(tmp.path);
+  const files = {
+    method: "files",
+    hashType: "sha256",
+    allowSymlinks: false,
+    ignorePaths: [],
+  } as const;
+  const item = (path: string, digest = new Uint8Array(32)) => ({
+    path,
+    algorithm: "sha256",
+    digest,
+  });
+  const cases: [string, ReturnType<typeof item>[], RegExp][] = [
+    ["a name leaving the model", [item("../x")], /could point outside the model/],
+    ["a name twice", [item("a"), item("a")], /appears twice/],
+    ["a digest of the wrong size", [item("a", new Uint8Array(3))], /3-byte digest/],
+  ];
+  const out = nodePath.join(tmp.path, "m.sig");
+  for (const [what, items, says] of cases) {
+    const manifest = new Manifest("m", items, files);
+    await assert.rejects(
+      new SigningConfig().useEllipticKeySigner({ privateKey: key }).signManifest(manifest, out),
+      (e) =>
+        e instanceof PayloadError &&
+        /^Refusing to sign a manifest that no verifier would accept: /.test(e.message) &&
+        says.test(e.message),
+      what,
+    );
+    assert.throws(() => Deno.statSync(out), Deno.errors.NotFound, what);
   }
 });
