@@ -26,6 +26,13 @@ Deno.test("path and query attributes, percent-decoded", () => {
   assert.equal(parsePkcs11Uri("PKCS11:id=%02;type=private;x-vendor=1").id![0], 2);
 });
 
+Deno.test("no URI at all (an option spelt as in Python) is a Pkcs11Error naming the option", () => {
+  assert.throws(
+    () => parsePkcs11Uri(undefined as unknown as string),
+    (e: unknown) => e instanceof Pkcs11Error && /option 'uri'/.test(e.message),
+  );
+});
+
 Deno.test("malformed URIs fail with the attribute named and never the PIN", () => {
   const cases: [string, RegExp][] = [
     ["pkcs12:object=k", /must start with 'pkcs11:'/],

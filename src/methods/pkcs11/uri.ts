@@ -105,6 +105,10 @@ function attributes(part: string, separator: string, known: Set<string>, where: 
  *   both `pin-value` and `pin-source`, or neither `object` nor `id`.
  */
 export function parsePkcs11Uri(uri: string): Pkcs11Uri {
+  if (typeof uri !== "string") {
+    // A library caller who wrote Python's `pkcs11_uri` as `pkcs11Uri`: the option is `uri`.
+    throw new Pkcs11Error("No PKCS #11 URI: give it as the option 'uri' ('pkcs11:…')");
+  }
   if (!uri.toLowerCase().startsWith("pkcs11:")) {
     throw new Pkcs11Error("Invalid PKCS #11 URI: it must start with 'pkcs11:'");
   }
