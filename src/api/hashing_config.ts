@@ -16,6 +16,7 @@ import {
   assertDirectoriesInPlace,
   assertUnchanged,
   type ModelFile,
+  realPathOrUndefined,
   statNamedFiles,
   walkModel,
   walkModelEntries,
@@ -290,6 +291,7 @@ export class HashingConfig {
     if (this.#method.kind === "files" && !options.filesToHash && engine.hashFiles) {
       // The walk is pulled as the engine needs files, and each file is opened once.
       // Names are kept packed (walk order), path strings only as long as the engine needs them.
+      const rootAtStart = realPathOrUndefined(modelPath);
       const names = new ByteList(1024, 32 * 1024);
       const files = (function* () {
         for (const { name, path, link } of walkModelEntries(modelPath, walk)) {
@@ -316,7 +318,7 @@ export class HashingConfig {
       });
       span.set({ "hashing.files": names.length, "hashing.bytes": bytesDone });
       onProgress?.({ bytesDone, bytesTotal: bytesDone });
-      assertDirectoriesInPlace(modelPath, names);
+      assertDirectoriesInPlace(modelPath, names, rootAtStart);
       return new Manifest(name, ItemTable.ofFiles(names, algorithm, found), serialization);
     }
     const files = await inSpan("walk", { "model.name": name }, (walkSpan) => {

@@ -121,18 +121,26 @@ function listDirectory(path: string): Deno.DirEntry[] {
       cause: e,
     });
   }
+  // Deno decodes names lossily: a U+FFFD that does not exist on disk was an invalid byte, and
+  // two entries with one decoded name (`a\xff` beside a real `a\uFFFD`) hide one.
+  const decoded = new Set<string>();
   for (const { name } of entries) {
-    // Deno decodes names lossily; a U+FFFD that does not exist on disk was an invalid byte.
-    if (name.includes("\uFFFD")) {
+    if (!name.includes("\uFFFD")) continue;
+    let exists = !decoded.has(name);
+    decoded.add(name);
+    if (exists) {
       try {
         Deno.lstatSync(nodePath.join(path, name));
       } catch {
-        const shown = joinModelPath(path, name);
-        throw new ModelPathError(
-          shown,
-          `Cannot use '${shown}': its name is not valid UTF-8, which the signature format cannot record.`,
-        );
+        exists = false;
       }
+    }
+    if (!exists) {
+      const shown = joinModelPath(path, name);
+      throw new ModelPathError(
+        shown,
+        `Cannot use '${shown}': its name is not valid UTF-8, which the signature format cannot record.`,
+      );
     }
   }
   return entries;
@@ -229,8 +237,18 @@ export function* walkModelEntries(
   }
 }
 
+/** The real path of `path`, or undefined when it cannot be resolved (a missing model fails later). */
+export function realPathOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Re-checks, after hashing, the directories of the files
+ * Re-checks, after hashing, the model root (against `rootAtStart`, its real
+ * path when hashing began) and the directories of the files
  * {@linkcode walkModelEntries} found: none was replaced by a symlink or
  * removed (one `realpath` per directory, not an operation per file). Each
  * file was checked by its own path's stat before and after its reads (a
@@ -241,10 +259,24 @@ export function* walkModelEntries(
  *
  * @throws {ModelPathError} naming the first directory that changed or disappeared.
  */
-export function assertDirectoriesInPlace(modelPath: string, names: ByteList): void {
+export function assertDirectoriesInPlace(
+  modelPath: string,
+  names: ByteList,
+  rootAtStart: string | undefined,
+): void {
   const root = normalizeUserPath(modelPath);
   const raw = names.raw;
   let rootReal: string | undefined;
+  if (rootAtStart !== undefined) {
+    // A model path that is (or passes through) a symlink may have been pointed elsewhere.
+    rootReal = realPathOrUndefined(root);
+    if (rootReal !== rootAtStart) {
+      throw new ModelPathError(
+        root,
+        `Model '${root}' was replaced while it was being hashed (it leads elsewhere now).`,
+      );
+    }
+  }
   /** Where the last checked directory's name lies in `raw`, `[dirStart, dirEnd)`. */
   let dirStart = 0;
   let dirEnd = -1;

@@ -5,6 +5,8 @@ import { ModelPathError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { itemName } from "../../src/manifest/manifest.ts";
 import { modelName } from "../../src/hashing/paths.ts";
+import { assertDirectoriesInPlace, realPathOrUndefined } from "../../src/hashing/walk.ts";
+import { ByteList } from "../../src/util/byte_list.ts";
 import { tempDir } from "../fixtures.ts";
 
 function write(root: string, files: Record<string, string>): void {
@@ -188,6 +190,53 @@ Deno.test("a file name that is not valid UTF-8 is refused", async () => {
   await assert.rejects(
     new HashingConfig().hash(tmp.path),
     (e) => e instanceof ModelPathError && /not valid UTF-8/.test(e.message),
+  );
+  // Beside a real file named with U+FFFD, which the invalid name decodes to.
+  Deno.writeTextFileSync(nodePath.join(tmp.path, "bad\uFFFD"), "real");
+  for (const method of ["files", "shards"]) {
+    const config = method === "files"
+      ? new HashingConfig()
+      : new HashingConfig().useShardSerialization({ shardSize: 8 });
+    await assert.rejects(
+      config.hash(tmp.path),
+      (e) => e instanceof ModelPathError && /not valid UTF-8/.test(e.message),
+      method,
+    );
+  }
+});
+
+Deno.test("a model path that is a symlink pointed elsewhere while it is hashed is an error", async () => {
+  using tmp = tempDir();
+  for (const v of ["v1", "v2"]) write(nodePath.join(tmp.path, v), { "a": `${v}a`, "b": `${v}b` });
+  const current = nodePath.join(tmp.path, "current");
+  Deno.symlinkSync("v1", current);
+  const config = new HashingConfig().setAllowSymlinks(true);
+  // Pointed elsewhere during a file's reads: that file's own check sees it.
+  let switched = false;
+  const during = config.clone().setProgressHandler((p) => {
+    if (p.bytesDone > 0 && !switched) {
+      switched = true;
+      Deno.removeSync(current);
+      Deno.symlinkSync("v2", current);
+    }
+  });
+  await assert.rejects(
+    during.hash(current),
+    (e) => e instanceof ModelPathError && /changed or was replaced/.test(e.message),
+  );
+  // Between two files no file's check can see it: the root's real path, taken as hashing
+  // begins, is compared at the end.
+  Deno.removeSync(current);
+  Deno.symlinkSync("v1", current);
+  const atStart = realPathOrUndefined(current);
+  const names = new ByteList(16, 16);
+  for (const n of ["a", "b"]) names.pushString(n);
+  assertDirectoriesInPlace(current, names, atStart);
+  Deno.removeSync(current);
+  Deno.symlinkSync("v2", current);
+  assert.throws(
+    () => assertDirectoriesInPlace(current, names, atStart),
+    (e) => e instanceof ModelPathError && /was replaced while it was being hashed/.test(e.message),
   );
 });
 
