@@ -13,7 +13,11 @@ import { HashingConfig } from "../src/api/hashing_config.ts";
 import { buildStatement } from "../src/format/statement.ts";
 import { IgnoreSet } from "../src/hashing/ignore.ts";
 import { WorkerPoolEngine } from "../src/hashing/pool.ts";
-import { assertDirectoriesInPlace, walkModelEntries } from "../src/hashing/walk.ts";
+import {
+  assertDirectoriesInPlace,
+  realPathOrUndefined,
+  walkModelEntries,
+} from "../src/hashing/walk.ts";
 import { ByteList } from "../src/util/byte_list.ts";
 
 /** Milliseconds per step. */
@@ -37,7 +41,8 @@ async function measure(model: string): Promise<SmallFileSteps> {
   const [, openHashMs] = await time(() => new WorkerPoolEngine().hashFiles(entries, "sha256"));
   const names = new ByteList();
   for (const e of entries) names.pushString(e.name);
-  const [, checkMs] = await time(() => assertDirectoriesInPlace(model, names));
+  const root = realPathOrUndefined(model);
+  const [, checkMs] = await time(() => assertDirectoriesInPlace(model, names, root));
   const [manifest, hashMs] = await time(() => new HashingConfig().hash(model));
   const [, statementMs] = await time(() => buildStatement(manifest));
   return { files: entries.length, walkMs, openHashMs, checkMs, hashMs, statementMs };
