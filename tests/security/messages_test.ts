@@ -7,7 +7,7 @@ import { escapeForDisplay, ManifestMismatchError, ModelSigningError } from "../.
 import { HashingConfig } from "../../src/api/hashing_config.ts";
 import { compareManifests, MAX_NAMES_SHOWN } from "../../src/api/pipeline.ts";
 import type { ExpectedManifest } from "../../src/format/statement.ts";
-import { runCli } from "../cli.ts";
+import { runCli, signKeyArgs } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
 import { ecKeyPair } from "../helpers.ts";
 import { sha256Hex, signStatement, statementJson } from "./helpers.ts";
@@ -138,15 +138,7 @@ Deno.test("a failure line that adds the file's name escapes it like any other na
   Deno.mkdirSync(nodePath.join(tmp.path, "m"));
   Deno.writeTextFileSync(nodePath.join(tmp.path, "m", "w"), "w");
   const sig = nodePath.join(tmp.path, "s.sig");
-  const r = await runCli([
-    "sign",
-    "key",
-    "--private-key",
-    key,
-    "--signature",
-    sig,
-    nodePath.join(tmp.path, "m"),
-  ]);
+  const r = await runCli(signKeyArgs(key, sig, nodePath.join(tmp.path, "m")));
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
   assert.ok(
