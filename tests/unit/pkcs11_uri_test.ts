@@ -41,7 +41,14 @@ Deno.test("malformed URIs fail with the attribute named and never the PIN", () =
     ["pkcs11:object=k;colour=red", /unknown path attribute 'colour'/],
     ["pkcs11:object=k?pin-value=secret&colour=red", /unknown query attribute 'colour'/],
     ["pkcs11:object=k%zz", /bad percent-encoding in 'object'/],
-    ["pkcs11:object", /'object' has no value/],
+    ["pkcs11:object", /a path attribute has no '=' and value$/],
+    // A PIN typed without its '=', or after a ';' (the path's separator) in the query.
+    [
+      "pkcs11:object=k?module-path=/m.so&pin-valuesecret",
+      /no '=' and value \(the one after 'module-path'\)/,
+    ],
+    ["pkcs11:object=k?module-path=/m.so;pin-value=secret", /'module-path' holds an unescaped ';'/],
+    ["pkcs11:object=k&pin-value=secret", /'object' holds an unescaped/],
     ["pkcs11:object=k;slot-id=x", /'slot-id' must be a decimal number/],
     ["pkcs11:object=k;type=cert", /'type' must be 'private'/],
     ["pkcs11:object=%ff", /'object' is not UTF-8 text/],

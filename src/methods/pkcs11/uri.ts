@@ -82,9 +82,22 @@ function attributes(part: string, separator: string, known: Set<string>, where: 
   if (part === "") return values;
   for (const pair of part.split(separator)) {
     const eq = pair.indexOf("=");
-    const name = eq < 0 ? pair : pair.slice(0, eq);
     if (eq < 0) {
-      throw new Pkcs11Error(`Invalid PKCS #11 URI: ${where} attribute '${name}' has no value`);
+      // Never quoted: it may be `pin-value` with its `=` left out, PIN and all.
+      const known = [...values.keys()].at(-1);
+      throw new Pkcs11Error(
+        `Invalid PKCS #11 URI: a ${where} attribute has no '=' and value${
+          known === undefined ? "" : ` (the one after '${known}')`
+        }`,
+      );
+    }
+    const name = pair.slice(0, eq);
+    // Unescaped in a value, these are a separator mistyped (`;` between query attributes):
+    // the value would swallow the next attribute, a PIN perhaps, and never be quoted.
+    if (/[;&=?]/.test(pair.slice(eq + 1))) {
+      throw new Pkcs11Error(
+        `Invalid PKCS #11 URI: ${where} attribute '${name}' holds an unescaped ';', '&', '=' or '?' (${where} attributes are separated by '${separator}')`,
+      );
     }
     // RFC 7512 §2.3: vendor attributes start with "x-"; anything else unknown is a typo.
     if (!known.has(name) && !name.startsWith("x-")) {
