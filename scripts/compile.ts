@@ -27,15 +27,16 @@ export const TARGETS = [
  * The narrowest permissions the tool needs, baked into the executable: read
  * models and keys, write signatures, environment (CI token variables),
  * network (Sigstore), running only the browser openers for interactive
- * login, and FFI (only `sign pkcs11-key`/`pkcs11-certificate` use it, to load
- * the PKCS #11 module the URI names).
+ * login and the Buildkite / CircleCI agents for their OIDC tokens (README's
+ * table), and FFI (only `sign pkcs11-key`/`pkcs11-certificate` use it, to
+ * load the PKCS #11 module the URI names).
  */
 export const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
   "--allow-net",
-  "--allow-run=xdg-open,open,rundll32",
+  "--allow-run=xdg-open,open,rundll32,buildkite-agent,circleci",
   "--allow-ffi",
 ];
 

@@ -13,7 +13,7 @@ import { PAYLOAD_TYPE } from "../../src/format/statement.ts";
 import { CERT_KEYS, type Curve, mintLeaf, writePemFile } from "../certs.ts";
 import { ROOT, runCli, runInProcess } from "../cli.ts";
 import { tempDir } from "../fixtures.ts";
-import { PIN, softHsm, SOFTHSM_MODULE } from "../softhsm.ts";
+import { absentSoftHsm, PIN, softHsm, SOFTHSM_AVAILABLE, SOFTHSM_MODULE } from "../softhsm.ts";
 import { newTsa, serveTsa, verifyCertificateArgs } from "../tsa.ts";
 
 const GOLDEN_ROOT = nodePath.join(CERT_KEYS, "ca-cert.pem");
@@ -23,8 +23,16 @@ const CURVES: { curve: Curve; label: string; id: string; hash: string }[] = [
   { curve: "P-521", label: "k521", id: "03", hash: "sha512" },
 ];
 
+// Where SoftHSM2 is missing (macOS, Windows, a machine without the package) these tests are
+// skipped with a notice; on Linux CI, which installs it, they run and must pass.
+const ignore = !SOFTHSM_AVAILABLE && !(Deno.env.get("CI") && Deno.build.os === "linux");
+if (ignore) {
+  console.warn("SoftHSM2 not found: PKCS #11 tests skipped (Debian: apt-get install softhsm2)");
+}
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore, fn });
+
 const tmp = tempDir();
-const hsm = await softHsm(tmp.path);
+const hsm = ignore ? absentSoftHsm() : await softHsm(tmp.path);
 const model = nodePath.join(tmp.path, "model");
 Deno.mkdirSync(model);
 Deno.writeTextFileSync(nodePath.join(model, "weights"), "some weights");
@@ -81,7 +89,7 @@ async function opensslVerifies(sig: string, pub: string, hash: string): Promise<
 }
 
 for (const { label, id, hash } of CURVES) {
-  Deno.test(`CLI: sign pkcs11-key (${label}) verifies with verify key and OpenSSL`, async () => {
+  test(`CLI: sign pkcs11-key (${label}) verifies with verify key and OpenSSL`, async () => {
     const leaf = leaves.get(label)!;
     const sig = sigPath();
     const signed = await runCli(
@@ -106,7 +114,7 @@ for (const { label, id, hash } of CURVES) {
     assert.equal(await opensslVerifies(sig, other.pub, hash), false);
   });
 
-  Deno.test(`CLI: sign pkcs11-certificate (${label}, by id) verifies with verify certificate`, async () => {
+  test(`CLI: sign pkcs11-certificate (${label}, by id) verifies with verify certificate`, async () => {
     const leaf = leaves.get(label)!;
     const sig = sigPath();
     const signed = await runCli([
@@ -132,7 +140,7 @@ for (const { label, id, hash } of CURVES) {
     assert.ok(await opensslVerifies(sig, leaf.pub, hash));
   });
 
-  Deno.test(`library: usePkcs11Signer and usePkcs11CertificateSigner (${label})`, async () => {
+  test(`library: usePkcs11Signer and usePkcs11CertificateSigner (${label})`, async () => {
     const leaf = leaves.get(label)!;
     const keySig = sigPath();
     await new SigningConfig().usePkcs11Signer({ uri: hsm.uri(`object=${label}`) }).sign(
@@ -156,7 +164,7 @@ for (const { label, id, hash } of CURVES) {
   });
 }
 
-Deno.test("a PIN from a pin-source file (absolute path and file: URI)", async () => {
+test("a PIN from a pin-source file (absolute path and file: URI)", async () => {
   const pinFile = nodePath.join(tmp.path, "pin.txt");
   Deno.writeTextFileSync(pinFile, `${PIN}\n`);
   for (const source of [pinFile, `file://${pinFile}`]) {
@@ -174,7 +182,7 @@ Deno.test("a PIN from a pin-source file (absolute path and file: URI)", async ()
   }
 });
 
-Deno.test("without a PIN in the URI, it is asked for on the terminal and not echoed", async () => {
+test("without a PIN in the URI, it is asked for on the terminal and not echoed", async () => {
   const sig = sigPath();
   const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
   const command = [
@@ -220,7 +228,7 @@ Deno.test("without a PIN in the URI, it is asked for on the terminal and not ech
   assert.ok(Deno.statSync(sig).isFile);
 });
 
-Deno.test("--allow-ffi is what the PKCS #11 commands need, and all they need beyond the others", async () => {
+test("--allow-ffi is what the PKCS #11 commands need, and all they need beyond the others", async () => {
   const sig = sigPath();
   const args = [
     "sign",
@@ -347,7 +355,7 @@ const FAILURES: { name: string; args: string[]; says: RegExp }[] = [
 ];
 
 for (const { name, args, says } of FAILURES) {
-  Deno.test(`one-line error without the PIN: ${name}`, async () => {
+  test(`one-line error without the PIN: ${name}`, async () => {
     assert.ok(aLibrary, "no ordinary shared library found to test with");
     const sig = sigPath();
     const r = await runCli(["sign", ...args, "--signature", sig, model], { env });
@@ -360,7 +368,7 @@ for (const { name, args, says } of FAILURES) {
   });
 }
 
-Deno.test("library errors are typed Pkcs11Error with the CKR value, and nothing is written", async () => {
+test("library errors are typed Pkcs11Error with the CKR value, and nothing is written", async () => {
   const sig = sigPath();
   await assert.rejects(
     new SigningConfig().usePkcs11Signer({ uri: hsm.uri("object=k256", "pin-value=0000") }).sign(
@@ -372,7 +380,7 @@ Deno.test("library errors are typed Pkcs11Error with the CKR value, and nothing 
   assert.throws(() => Deno.statSync(sig), Deno.errors.NotFound);
 });
 
-Deno.test("the module the URI names by module-name in a module-path directory", async () => {
+test("the module the URI names by module-name in a module-path directory", async () => {
   const sig = sigPath();
   const uri = `pkcs11:token=test;object=k256?module-path=${
     nodePath.dirname(SOFTHSM_MODULE)
@@ -383,7 +391,7 @@ Deno.test("the module the URI names by module-name in a module-path directory", 
   assert.equal(r.code, 0, r.stderr);
 });
 
-Deno.test("CLI: sign pkcs11-certificate --tsa-url verifies with verify certificate --tsa-certificate-chain", async () => {
+test("CLI: sign pkcs11-certificate --tsa-url verifies with verify certificate --tsa-certificate-chain", async () => {
   const tsa = await newTsa();
   await using server = serveTsa(tsa);
   const tsaChain = nodePath.join(tmp.path, "tsa-chain.pem");
