@@ -7,6 +7,7 @@ import * as nodePath from "node:path";
 import { TUF_SEEDS } from "../../src/deps/sigstore.ts";
 import {
   BundleFormatError,
+  ConfigError,
   IdentityError,
   ManifestMismatchError,
   SigstoreError,
@@ -366,5 +367,29 @@ Deno.test("usage errors: verify sigstore needs --identity and --identity-provide
     badConfig,
     /Cannot read trust config 'nonexistent\.json': no such file/,
     "missing file",
+  );
+});
+
+Deno.test("a trust config whose key or certificate bytes cannot be read is a ConfigError naming it", async () => {
+  using tmp = tempDir();
+  const trustConfig = seedTrustConfig(tmp.path);
+  const json = JSON.parse(Deno.readTextFileSync(trustConfig));
+  json.trustedRoot.tlogs[0].publicKey.rawBytes = "AAAA";
+  Deno.writeTextFileSync(trustConfig, JSON.stringify(json));
+  const folder = nodePath.join(VECTORS, SIGSTORE_FOLDER);
+  await assert.rejects(
+    new VerifyingConfig()
+      .setHashingConfig(new HashingConfig().setIgnoredPaths({ paths: ["ignore-me", "model.sig"] }))
+      .useSigstoreVerifier({
+        identity: SIGSTORE_IDENTITY,
+        oidcIssuer: SIGSTORE_ISSUER,
+        trustConfig,
+      })
+      .verify(folder, nodePath.join(folder, "model.sig")),
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.startsWith(
+        `Cannot use the trusted root of '${trustConfig}': a key or certificate in it cannot be read`,
+      ),
   );
 });

@@ -17,7 +17,7 @@ import {
   Verifier,
   X509Certificate,
 } from "../../deps/sigstore.ts";
-import { BundleFormatError, IdentityError } from "../../errors.ts";
+import { BundleFormatError, ConfigError, IdentityError } from "../../errors.ts";
 import type { BundleJson, BundleVerifier, VerifiedPayload } from "../../format/contracts.ts";
 import type { SigstoreVerifierOptions } from "./options.ts";
 import {
@@ -124,7 +124,20 @@ export class SigstoreVerifier implements BundleVerifier {
       throw new BundleFormatError("dsseEnvelope", "The Sigstore bundle holds no DSSE envelope");
     }
     const leaf = leafCertificate(bundle);
-    const trustMaterial = toTrustMaterial(await this.#trustedRoot());
+    const root = await this.#trustedRoot();
+    let trustMaterial: ReturnType<typeof toTrustMaterial>;
+    try {
+      trustMaterial = toTrustMaterial(root);
+    } catch (e) {
+      // Keys and certificates are decoded here, after the JSON was accepted.
+      const source = this.#options.trustConfig === undefined
+        ? "the trusted root"
+        : `the trusted root of '${this.#options.trustConfig}'`;
+      throw new ConfigError(
+        "trust-config",
+        `Cannot use ${source}: a key or certificate in it cannot be read (${(e as Error).message})`,
+      );
+    }
     try {
       new Verifier(trustMaterial).verify(toSignedEntity(bundle));
     } catch (e) {
