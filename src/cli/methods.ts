@@ -48,8 +48,13 @@ export interface CliMethod {
    * whose signer cannot check its own signatures (Sigstore).
    */
   reuseVerifier?(values: OptionValues, usage: string): BundleVerifier;
-  /** Applies `verify` option values to the library configuration. */
-  configureVerifier(values: OptionValues, config: VerifyingConfig, usage: string): void;
+  /**
+   * Applies `verify` option values to the library configuration; absent for a method whose
+   * signatures another method verifies ({@linkcode CliMethod.verifiedAs}).
+   */
+  configureVerifier?(values: OptionValues, config: VerifyingConfig, usage: string): void;
+  /** The method that verifies this one's signatures, when it has no verifier of its own. */
+  readonly verifiedAs?: "key" | "certificate";
 }
 
 const CERTIFICATE_CHAIN = {
@@ -256,16 +261,6 @@ const PKCS11_URI = {
     "'pkcs11:token=T;object=K?module-path=/usr/lib/softhsm/libsofthsm2.so' (required)",
 } as const;
 
-/** PKCS #11 signatures are verified with the key or certificate method. */
-function pkcs11Verifier(instead: "key" | "certificate") {
-  return (_values: OptionValues, _config: VerifyingConfig, usage: string): Promise<void> => {
-    throw new UsageError(
-      `Verify a PKCS #11 signature with 'model_signing verify ${instead}'.`,
-      usage,
-    );
-  };
-}
-
 const pkcs11Key: CliMethod = {
   signDescription:
     "Sign with an elliptic-curve key on a PKCS #11 token (needs --allow-ffi); verify with 'verify key'.",
@@ -277,7 +272,7 @@ const pkcs11Key: CliMethod = {
       .setTsaUrl(optional(values, "tsa-url"));
     return Promise.resolve();
   },
-  configureVerifier: pkcs11Verifier("key"),
+  verifiedAs: "key",
 };
 
 const pkcs11Certificate: CliMethod = {
@@ -300,7 +295,7 @@ const pkcs11Certificate: CliMethod = {
     }).setTsaUrl(optional(values, "tsa-url"));
     return Promise.resolve();
   },
-  configureVerifier: pkcs11Verifier("certificate"),
+  verifiedAs: "certificate",
 };
 
 const CLI_METHODS: Record<MethodWord, CliMethod> = {
@@ -362,6 +357,13 @@ export function parseMethodCommand(args: readonly string[], command: MethodComma
   if (args.length === 0) throw new UsageError("Missing method or MODEL_PATH.", usage);
   if (args[0] === "-h" || args[0] === "--help") throw new HelpRequested(command.groupHelp);
   const { name, method, rest } = selectMethod(args);
+  if (command.verb === "verify" && method.verifiedAs && rest[0] !== "-h" && rest[0] !== "--help") {
+    // Before its options are parsed: they are the other method's, and would be refused first.
+    throw new UsageError(
+      `Verify a PKCS #11 signature with 'model_signing verify ${method.verifiedAs}'.`,
+      usage,
+    );
+  }
   const spec: CommandSpec = {
     usage: `model_signing ${command.verb} ${name} [OPTIONS] MODEL_PATH`,
     description: `${command.methodDescription(method)}\n${command.descriptionTail}`,

@@ -99,7 +99,7 @@ export async function verifyCommand(args: readonly string[], ctx: CliContext): P
         .setLogHandler((level, message) =>
           ctx.log.log(level, level === "WARNING" ? `WARNING: ${message}` : message)
         );
-      method.configureVerifier(values, config, spec.usage);
+      method.configureVerifier?.(values, config, spec.usage); // absent: refused when parsed
       const result: VerificationResult = oci === undefined
         ? await config.verifyDetailed(modelPath!, signature)
         : await config.verifyManifest(

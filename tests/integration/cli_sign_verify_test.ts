@@ -186,10 +186,13 @@ Deno.test("verify pkcs11-key/-certificate exit 2 and point at verify key/certifi
   using tmp = tempDir();
   const s = setup(tmp.path);
   for (const [word, instead] of [["pkcs11-key", "key"], ["pkcs11-certificate", "certificate"]]) {
-    assertUsageError(
-      await runInProcess(["verify", word, "--signature", s.sig, s.model]),
-      new RegExp(`Verify a PKCS #11 signature with 'model_signing verify ${instead}'\\.`),
-    );
+    // Also with the other method's options, which are not this one's.
+    for (const extra of [[], ["--public-key", s.pub], ["--certificate-chain", s.pub]]) {
+      assertUsageError(
+        await runInProcess(["verify", word, "--signature", s.sig, ...extra, s.model]),
+        new RegExp(`Verify a PKCS #11 signature with 'model_signing verify ${instead}'\\.`),
+      );
+    }
   }
 });
 
