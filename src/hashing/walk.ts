@@ -42,7 +42,7 @@ export interface ModelFile {
  * (`touch -r`, `cp -p`, `rsync -a` and `tar x` restore old modification
  * times on new content). Deno gives it in whole seconds: rounded up.
  */
-export function changedAt(stat: Deno.FileInfo): number {
+function changedAt(stat: Deno.FileInfo): number {
   const modified = stat.mtime?.getTime() ?? Infinity;
   return stat.ctime ? Math.max(modified, stat.ctime.getTime() + 999) : modified;
 }
@@ -124,24 +124,24 @@ function listDirectory(path: string): Deno.DirEntry[] {
   // Deno decodes names lossily: a U+FFFD that does not exist on disk was an invalid byte, and
   // two entries with one decoded name (`a\xff` beside a real `a\uFFFD`) hide one.
   const decoded = new Set<string>();
+  const onDisk = (name: string) => {
+    try {
+      Deno.lstatSync(nodePath.join(path, name));
+      return true;
+    } catch {
+      return false;
+    }
+  };
   for (const { name } of entries) {
     if (!name.includes("\uFFFD")) continue;
-    let exists = !decoded.has(name);
-    decoded.add(name);
-    if (exists) {
-      try {
-        Deno.lstatSync(nodePath.join(path, name));
-      } catch {
-        exists = false;
-      }
-    }
-    if (!exists) {
+    if (decoded.has(name) || !onDisk(name)) {
       const shown = joinModelPath(path, name);
       throw new ModelPathError(
         shown,
         `Cannot use '${shown}': its name is not valid UTF-8, which the signature format cannot record.`,
       );
     }
+    decoded.add(name);
   }
   return entries;
 }
