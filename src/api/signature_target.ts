@@ -13,7 +13,6 @@
 import { realpathSync } from "node:fs";
 import * as nodePath from "node:path";
 import { OutputError } from "../errors.ts";
-import { MAX_BUNDLE_BYTES, parseBundle } from "../format/bundle.ts";
 import { fileKind } from "../util/fs_errors.ts";
 import { readInputFile } from "../util/input_file.ts";
 
@@ -24,15 +23,26 @@ function refuse(path: string, reason: string): OutputError {
   );
 }
 
-/** True when the file at `path` parses as a Sigstore bundle (any version). */
+/**
+ * Every Sigstore bundle writer (ours, Python's, sigstore-js) puts the media type first:
+ * `{"mediaType": "application/vnd.dev.sigstore.bundle…`, spaced or not.
+ */
+const BUNDLE_START = /^\s*\{\s*"mediaType"\s*:\s*"application\/vnd\.dev\.sigstore\.bundle/;
+
+/**
+ * True when the file at `path` starts as a Sigstore bundle (any version). Only its
+ * first bytes are read: a signature of 100,000 files is 22 MB, and parsing it took
+ * ~0.1 s per check.
+ */
 function isSignature(path: string): boolean {
   try {
-    const bundle = parseBundle(
-      readInputFile(path, { what: "signature", maxBytes: MAX_BUNDLE_BYTES, error: Error }),
-      path,
-    );
-    return typeof bundle.mediaType === "string" &&
-      bundle.mediaType.startsWith("application/vnd.dev.sigstore.bundle");
+    const head = readInputFile(path, {
+      what: "signature",
+      maxBytes: 256,
+      prefixOnly: true,
+      error: Error,
+    });
+    return BUNDLE_START.test(new TextDecoder().decode(head));
   } catch {
     return false;
   }

@@ -29,6 +29,8 @@ export interface InputFileOptions {
   readonly what: string;
   /** Hard limit: more bytes than this are never read, and the file is refused. */
   readonly maxBytes: number;
+  /** Read only the first `maxBytes` bytes, and refuse no file for being larger. */
+  readonly prefixOnly?: boolean;
   /** Builds the caller's typed error from a one-line message naming the file and the reason. */
   readonly error: (message: string, cause?: unknown) => Error;
 }
@@ -82,6 +84,14 @@ export function readInputFile(path: string, options: InputFileOptions): Uint8Arr
       throw fail(`it is ${kind}, not a regular file`);
     }
     const tooLarge = () => fail(`it is larger than ${maxBytes} bytes, the limit for a ${what}`);
+    if (options.prefixOnly) {
+      const head = new Uint8Array(Math.min(maxBytes, Math.max(stat.size, 0)) || maxBytes);
+      let n = 0;
+      for (let got = -1; got !== 0 && n < head.length; n += got) {
+        got = readChecked(fd, head, n, fail);
+      }
+      return head.subarray(0, n);
+    }
     if (stat.size > maxBytes) throw tooLarge();
     // The reported size only sizes the first buffer; the limit is enforced on
     // what is actually read (a file may grow while it is read).
@@ -94,12 +104,7 @@ export function readInputFile(path: string, options: InputFileOptions): Uint8Arr
         bigger.set(buf);
         buf = bigger;
       }
-      let got: number;
-      try {
-        got = readSync(fd, buf, n, buf.length - n, null);
-      } catch (e) {
-        throw fail(fsErrorReason(e), e);
-      }
+      const got = readChecked(fd, buf, n, fail);
       if (got === 0) break;
       n += got;
     }
@@ -107,6 +112,20 @@ export function readInputFile(path: string, options: InputFileOptions): Uint8Arr
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** One read into `buf` from `at` to its end; a failure becomes the caller's error. */
+function readChecked(
+  fd: number,
+  buf: Uint8Array,
+  at: number,
+  fail: (reason: string, cause?: unknown) => Error,
+): number {
+  try {
+    return readSync(fd, buf, at, buf.length - at, null);
+  } catch (e) {
+    throw fail(fsErrorReason(e), e);
   }
 }
 

@@ -150,3 +150,22 @@ Deno.test("readInputFile: a directory, a missing file and a name too long say so
     /: name too long for the operating system$/,
   );
 });
+
+Deno.test("readInputFile with prefixOnly reads the first bytes of a file of any size, and refuses what is not a regular file", () => {
+  using dir = tempDir();
+  const path = nodePath.join(dir.path, "f");
+  Deno.writeFileSync(path, new Uint8Array(5000).map((_, i) => i & 0xff));
+  const head = readInputFile(path, { what: "file", maxBytes: 300, prefixOnly: true, error: fail });
+  assert.deepEqual(head, new Uint8Array(300).map((_, i) => i & 0xff));
+  const short = readInputFile(path, {
+    what: "file",
+    maxBytes: 9000,
+    prefixOnly: true,
+    error: fail,
+  });
+  assert.equal(short.length, 5000);
+  assert.throws(
+    () => readInputFile("/dev/zero", { what: "f", maxBytes: 10, prefixOnly: true, error: fail }),
+    /it is a device, not a regular file/,
+  );
+});
