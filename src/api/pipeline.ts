@@ -13,7 +13,7 @@ import {
   PayloadError,
 } from "../errors.ts";
 import { toHex } from "../util/encoding.ts";
-import { joinModelPath, modelName } from "../hashing/paths.ts";
+import { existsHere, joinModelPath, modelName } from "../hashing/paths.ts";
 import { inSpan } from "../util/telemetry.ts";
 import { HashingConfig } from "./hashing_config.ts";
 import { itemName, type Manifest, manifestTable } from "../manifest/manifest.ts";
@@ -176,21 +176,13 @@ export function compareManifests(expected: ExpectedManifest, actual: Manifest): 
  * looking for a file that is there.
  */
 function explainIgnored(compare: () => void, modelPath: string, hashing: HashingConfig): void {
-  // lstat only: the name passed the path rules, and nothing behind a link is touched.
-  const present = (path: string) => {
-    try {
-      Deno.lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   try {
     compare();
   } catch (e) {
     if (!(e instanceof ManifestMismatchError)) throw e;
     const ignored = e.missing.filter((name) =>
-      hashing.ignores(modelPath, name) && present(joinModelPath(modelPath, name))
+      // lstat only: the name passed the path rules, and nothing behind a link is touched.
+      hashing.ignores(modelPath, name) && existsHere(joinModelPath(modelPath, name))
     );
     if (ignored.length === 0) throw e;
     throw new ManifestMismatchError(

@@ -127,3 +127,13 @@ export function modelName(modelPath: string): string {
   if (last !== "" && last !== "." && last !== "..") return last;
   return nodePath.basename(toPosix(resolveAbsolute(modelPath)));
 }
+
+/** Whether something is at `path` itself, by `lstat` (a symlink is not followed). */
+export function existsHere(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

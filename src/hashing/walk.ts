@@ -16,6 +16,7 @@ import { identityOf } from "./file_range.ts";
 import type { IgnoreSet } from "./ignore.ts";
 import {
   couldLeaveModel,
+  existsHere,
   joinModelPath,
   normalizeUserPath,
   outsideBase,
@@ -124,17 +125,9 @@ function listDirectory(path: string): Deno.DirEntry[] {
   // Deno decodes names lossily: a U+FFFD that does not exist on disk was an invalid byte, and
   // two entries with one decoded name (`a\xff` beside a real `a\uFFFD`) hide one.
   const decoded = new Set<string>();
-  const onDisk = (name: string) => {
-    try {
-      Deno.lstatSync(nodePath.join(path, name));
-      return true;
-    } catch {
-      return false;
-    }
-  };
   for (const { name } of entries) {
     if (!name.includes("\uFFFD")) continue;
-    if (decoded.has(name) || !onDisk(name)) {
+    if (decoded.has(name) || !existsHere(nodePath.join(path, name))) {
       const shown = joinModelPath(path, name);
       throw new ModelPathError(
         shown,
