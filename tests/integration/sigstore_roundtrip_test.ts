@@ -3,7 +3,6 @@
 // trust config, writes the bundle sigstore-python writes, and verifies it; bundles with an expired
 // certificate, another payload's log entry or no log entry fail.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import * as nodePath from "node:path";
 import { ConfigError, IdentityError, SigstoreError } from "../../src/errors.ts";
 import { HashingConfig } from "../../src/api/hashing_config.ts";
@@ -11,7 +10,8 @@ import { SigningConfig } from "../../src/api/signing_config.ts";
 import { fromBase64 } from "../../src/util/encoding.ts";
 import { buildStatement } from "../../src/format/statement.ts";
 import { VerifyingConfig } from "../../src/api/verifying_config.ts";
-import { runCli, runInProcess } from "../cli.ts";
+import { runCli, runInProcess, signKeyArgs } from "../cli.ts";
+import { writeKeyPair } from "../helpers.ts";
 import { tempDir } from "../fixtures.ts";
 import {
   MOCK_IDENTITY,
@@ -213,23 +213,11 @@ Deno.test("CLI: network access is asked for before hashing (--tsa-url, Sigstore)
   const m = model(tmp.path);
   // Hashing would fail on this FIFO with another message.
   new Deno.Command("mkfifo", { args: [nodePath.join(m, "pipe")] }).outputSync();
-  const key = nodePath.join(tmp.path, "key.pem");
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  Deno.writeTextFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  const { key } = writeKeyPair(tmp.path);
   const sig = nodePath.join(tmp.path, "model.sig");
   const noNet = ["--allow-read", "--allow-write", "--allow-env"];
   const tsa = await runCli(
-    [
-      "sign",
-      "key",
-      "--private-key",
-      key,
-      "--tsa-url",
-      "https://tsa.example.com/tsr",
-      "--signature",
-      sig,
-      m,
-    ],
+    signKeyArgs(key, sig, "--tsa-url", "https://tsa.example.com/tsr", m),
     { permissions: noNet },
   );
   assert.equal(tsa.code, 1);
